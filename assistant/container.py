@@ -1,0 +1,84 @@
+"""Explicit wiring: build each service once from the settings, then hand the container to every edge."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from assistant.documents import KnowledgeDocument
+from assistant.embeddings import CachedEmbedding, EmbeddingCache, build_embedding
+from assistant.ingest import Ingestor, catalogue
+from assistant.settings import Settings
+from assistant.store import KnowledgeStore, ensure_data_dir, open_store
+
+if TYPE_CHECKING:
+    from assistant.conversation import ConversationStore
+    from assistant.engine import AnswerEngine
+    from assistant.retrieval import Retriever
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class KnowledgeBase:
+    settings: Settings
+    embed_model: CachedEmbedding
+    store: KnowledgeStore
+    _documents: dict[str, KnowledgeDocument] | None = field(default=None, repr=False)
+
+    @cached_property
+    def ingestor(self) -> Ingestor:
+        return Ingestor(self.store, self.embed_model, self.settings.chunk)
+
+    def documents(self) -> dict[str, KnowledgeDocument]:
+        if self._documents is None:
+            self._documents = catalogue(self.store)
+        return self._documents
+
+    def invalidate(self) -> None:
+        self._documents = None
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def build_knowledge_base(settings: Settings) -> KnowledgeBase:
+    ensure_data_dir(settings.data_dir)
+    model = build_embedding(settings.embedding)
+    embed_model = CachedEmbedding(model, EmbeddingCache(settings.cache_path))
+    store = open_store(settings, embed_model.model_name, embed_model.dim)
+    return KnowledgeBase(settings, embed_model, store)
+
+
+@dataclass
+class Services:
+    """Everything an edge (CLI, HTTP API, Telegram bot) needs, built once."""
+
+    settings: Settings
+    kb: KnowledgeBase
+    retriever: "Retriever"
+    conversations: "ConversationStore"
+    engine: "AnswerEngine"
+
+    def refresh(self) -> None:
+        """Pick up newly ingested documents."""
+        self.retriever.refresh()
+
+    def close(self) -> None:
+        self.conversations.close()
+        self.kb.close()
+
+
+def build_services(settings: Settings, kb: KnowledgeBase | None = None) -> Services:
+    from assistant.conversation import ConversationStore
+    from assistant.engine import AnswerEngine
+    from assistant.llm import build_llm
+    from assistant.retrieval import Retriever
+
+    kb = kb or build_knowledge_base(settings)
+    retriever = Retriever(kb)
+    conversations = ConversationStore(settings.data_dir / "conversations.sqlite3")
+    engine = AnswerEngine(retriever, conversations, build_llm(settings.llm), settings.llm)
+    return Services(settings, kb, retriever, conversations, engine)

