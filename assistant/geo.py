@@ -165,11 +165,12 @@ _COUNTRY_ROWS: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("TCD", "TD", "Chad", "Central Africa", "Tchad|Chade", "Chadian|tchadien|tchadienne|chadiano|chadiana"),
     ("COG", "CG", "Congo", "Central Africa",
      "Republic of the Congo|Republic of Congo|Congo-Brazzaville|Congo Brazzaville|République du Congo|"
-     "República del Congo|República do Congo", ""),
+     "República del Congo|República do Congo|Congo, Republic of the|Congo, Rep.", ""),
     ("COD", "CD", "Democratic Republic of the Congo", "Central Africa",
      "Democratic Republic of Congo|DR Congo|DRC|D.R. Congo|DR of Congo|Congo-Kinshasa|Congo Kinshasa|"
      "République démocratique du Congo|RD Congo|RDC|RD du Congo|República Democrática del Congo|"
-     "RD del Congo|República Democrática do Congo|RD do Congo|Zaire|Zaïre", ""),
+     "RD del Congo|República Democrática do Congo|RD do Congo|Zaire|Zaïre|Congo, Democratic Republic of the|"
+     "Congo, Dem. Rep.|Congo DR", ""),
     ("GNQ", "GQ", "Equatorial Guinea", "Central Africa", "Guinée équatoriale|Guinea Ecuatorial|Guiné Equatorial",
      "Equatorial Guinean|équato-guinéen|équato-guinéenne|ecuatoguineano|ecuatoguineana|equato-guineense"),
     ("GAB", "GA", "Gabon", "Central Africa", "Gabón|Gabão", "Gabonese|gabonais|gabonaise|gabonés|gabonesa|gabonês"),
