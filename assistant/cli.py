@@ -25,7 +25,7 @@ def _settings() -> Settings:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("chromadb", "httpx", "urllib3", "opentelemetry"):
+    for noisy in ("chromadb", "httpx", "urllib3", "opentelemetry", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return settings
 
@@ -213,6 +213,51 @@ def chat(session: Annotated[Optional[str], typer.Option("--session", help="Conve
         except GalaxyError as exc:
             typer.echo(f"error: {exc.user_message}", err=True)
         typer.echo("")
+
+
+@app.command("eval")
+def evaluate(
+    data_dir: Annotated[Path, typer.Option(help="Where to keep the evaluation index (re-used between runs).")] = Path(
+        "data/eval-acclabs"),
+    as_json: Annotated[Optional[Path], typer.Option("--json", help="Also write the results to this file.")] = None,
+) -> None:
+    """Evaluate retrieval and answers on the development set over the real AccLabs records."""
+    _settings()
+    from assistant.evaluation import ACCLABS_CSV, format_results, run_evaluation
+
+    if not ACCLABS_CSV.exists():
+        typer.echo(f"error: {ACCLABS_CSV} not found (the shared data sits beside the checkout)", err=True)
+        raise typer.Exit(2)
+    results = run_evaluation(data_dir)
+    typer.echo(format_results(results))
+    if as_json:
+        as_json.write_text(json.dumps(results, indent=2))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the HTTP API, the chat widget and its demo page."""
+    settings = _settings()
+    import uvicorn
+
+    # The CLI is the composition root: it builds the services once and hands them to the web edge.
+    from assistant.container import build_services
+
+    try:
+        services = build_services(settings)
+    except GalaxyError as exc:
+        _fail(exc)
+        return
+    try:
+        from api.app import create_app
+    except ImportError:
+        typer.echo("The HTTP API is not installed in this build; knowledge base ready:", err=True)
+        stats(as_json=False)
+        return
+    uvicorn.run(create_app(services), host=host, port=port, log_level=settings.log_level.lower())
 
 
 def main(argv: Optional[list[str]] = None) -> None:

@@ -16,7 +16,10 @@ from assistant.store import KnowledgeStore, ensure_data_dir, open_store
 if TYPE_CHECKING:
     from assistant.conversation import ConversationStore
     from assistant.engine import AnswerEngine
+    from assistant.feedback import FeedbackStore
+    from assistant.partners import PartnerFinder
     from assistant.retrieval import Retriever
+    from assistant.submissions import SubmissionQueue
 
 log = logging.getLogger(__name__)
 
@@ -61,24 +64,43 @@ class Services:
     retriever: "Retriever"
     conversations: "ConversationStore"
     engine: "AnswerEngine"
+    partners: "PartnerFinder"
+    feedback: "FeedbackStore"
+    submissions: "SubmissionQueue"
 
     def refresh(self) -> None:
         """Pick up newly ingested documents."""
         self.retriever.refresh()
 
+    def approve_submission(self, submission_id: str):
+        """Publish a moderated submission into the knowledge base; returns the ingest summary."""
+        path = self.submissions.approve(submission_id)
+        summary = self.kb.ingestor.ingest([path], progress=False)
+        self.refresh()
+        return summary
+
     def close(self) -> None:
-        self.conversations.close()
-        self.kb.close()
+        for closable in (self.conversations, self.feedback, self.submissions, self.kb):
+            closable.close()
 
 
 def build_services(settings: Settings, kb: KnowledgeBase | None = None) -> Services:
     from assistant.conversation import ConversationStore
     from assistant.engine import AnswerEngine
+    from assistant.feedback import FeedbackStore
     from assistant.llm import build_llm
+    from assistant.partners import PartnerFinder
     from assistant.retrieval import Retriever
+    from assistant.submissions import SubmissionQueue
 
     kb = kb or build_knowledge_base(settings)
     retriever = Retriever(kb)
     conversations = ConversationStore(settings.data_dir / "conversations.sqlite3")
-    engine = AnswerEngine(retriever, conversations, build_llm(settings.llm), settings.llm)
-    return Services(settings, kb, retriever, conversations, engine)
+    partners = PartnerFinder(retriever)
+    engine = AnswerEngine(retriever, conversations, build_llm(settings.llm), settings.llm,
+                          partner_finder=partners.for_answer)
+    return Services(
+        settings, kb, retriever, conversations, engine, partners,
+        FeedbackStore(settings.data_dir / "feedback.sqlite3"),
+        SubmissionQueue(settings.data_dir / "submissions.sqlite3", settings.data_dir / "submissions"),
+    )

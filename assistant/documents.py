@@ -111,10 +111,16 @@ class KnowledgeDocument(BaseModel):
 
     def chunk_metadata(self) -> dict[str, Any]:
         """Flat metadata (scalars only, as Chroma requires) that every chunk carries for filtering and citing."""
+        from assistant.geo import country_name
+
+        # English themes and country names travel with every chunk: they bridge languages for the
+        # embedding and for BM25 (a French record tagged "solar energy" is found by "solar").
+        tags = "; ".join(part for part in (", ".join(self.themes), ", ".join(country_name(c) for c in self.countries[:5])) if part)
         return {
             "doc_id": self.id,
             "kind": self.kind,
             "title": self.title,
+            "tags": tags,
             "countries": ",".join(self.countries),
             "region": self.region or "",
             "sdgs": ",".join(str(s) for s in self.sdgs),

@@ -68,3 +68,30 @@ def settings(tmp_path: Path):
     from assistant.settings import load_settings
 
     return load_settings(data_dir=tmp_path / "data")
+
+
+CORPUS = ROOT / "corpus"
+
+
+@pytest.fixture(scope="session")
+def corpus_data_dir(tmp_path_factory) -> Path:
+    """The shipped corpus ingested once per test session (real model, real Chroma)."""
+    from assistant.container import build_knowledge_base
+    from assistant.settings import load_settings
+
+    data = tmp_path_factory.mktemp("corpus-index")
+    kb = build_knowledge_base(load_settings(data_dir=data))
+    summary = kb.ingestor.ingest([CORPUS])
+    assert summary.failed == 0, summary.failures
+    kb.close()
+    return data
+
+
+@pytest.fixture(scope="session")
+def corpus_services(corpus_data_dir):
+    from assistant.container import build_services
+    from assistant.settings import load_settings
+
+    services = build_services(load_settings(data_dir=corpus_data_dir))
+    yield services
+    services.close()

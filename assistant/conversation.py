@@ -1,0 +1,54 @@
+"""Per-session conversation memory in SQLite, shared by the CLI, the HTTP API and the Telegram bot."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_TURNS_KEPT = 20
+
+
+@dataclass
+class Turn:
+    role: str  # "user" | "assistant"
+    content: str
+    meta: dict
+
+
+class ConversationStore:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS turns (id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL,"
+            " role TEXT NOT NULL, content TEXT NOT NULL, meta TEXT NOT NULL DEFAULT '{}', created REAL NOT NULL)"
+        )
+        self._conn.execute("CREATE INDEX IF NOT EXISTS turns_session ON turns (session_id, id)")
+        self._lock = threading.Lock()
+
+    def add(self, session_id: str, role: str, content: str, meta: dict | None = None) -> None:
+        with self._lock:
+            self._conn.execute(
+                "INSERT INTO turns (session_id, role, content, meta, created) VALUES (?, ?, ?, ?, ?)",
+                (session_id, role, content, json.dumps(meta or {}, ensure_ascii=False), time.time()),
+            )
+
+    def history(self, session_id: str, limit: int = MAX_TURNS_KEPT) -> list[Turn]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT role, content, meta FROM turns WHERE session_id=? ORDER BY id DESC LIMIT ?", (session_id, limit)
+            ).fetchall()
+        return [Turn(role, content, json.loads(meta)) for role, content, meta in reversed(rows)]
+
+    def reset(self, session_id: str) -> None:
+        with self._lock:
+            self._conn.execute("DELETE FROM turns WHERE session_id=?", (session_id,))
+
+    def close(self) -> None:
+        self._conn.close()

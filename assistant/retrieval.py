@@ -1,0 +1,320 @@
+"""Hybrid retrieval: dense search in Chroma + BM25, fused by reciprocal rank, grouped by document,
+with metadata filters and query understanding (countries, regions and SDGs named in the question)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.documents import KnowledgeDocument
+from assistant.errors import InvalidInput, StoreUnavailable
+from assistant.geo import REGIONS, country_name, find_places
+from assistant.language import detect_language
+from assistant.sdg import find_sdgs
+from assistant.textproc import content_words, multilingual_stems, sentences, stems
+
+log = logging.getLogger(__name__)
+
+RRF_K = 60
+CANDIDATES = 60
+#: Boosts are in RRF units (the best fused score is about 2/61): a country named in the question
+#: outranks everything that is not from there; an SDG it names reorders within that.
+COUNTRY_BOOST = 0.035
+SDG_BOOST = 0.012
+
+
+@dataclass
+class Filters:
+    countries: list[str] = field(default_factory=list)
+    region: str | None = None
+    sdgs: list[int] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    language: str | None = None
+
+    def is_empty(self) -> bool:
+        return not (self.countries or self.region or self.sdgs or self.themes or self.kinds or self.language)
+
+    def region_members(self) -> set[str]:
+        if not self.region:
+            return set()
+        region = REGIONS.get(self.region) or next(
+            (r for r in REGIONS.values() if self.region.casefold() in (a.casefold() for a in (r.name, *r.aliases))),
+            None,
+        )
+        if region is None:
+            raise InvalidInput(f"Unknown region '{self.region}'.")
+        return set(region.members)
+
+    def matches(self, doc: KnowledgeDocument) -> bool:
+        if self.kinds and doc.kind not in self.kinds:
+            return False
+        if self.language and doc.language != self.language:
+            return False
+        if self.countries and not set(self.countries) & set(doc.countries):
+            return False
+        if self.region:
+            members = self.region_members()
+            if not (members & set(doc.countries) or doc.region == self.region):
+                return False
+        if self.sdgs and not set(self.sdgs) & set(doc.sdgs):
+            return False
+        if self.themes:
+            wanted = {t.casefold() for t in self.themes}
+            if not wanted & {t.casefold() for t in doc.themes}:
+                return False
+        return True
+
+
+@dataclass
+class QueryAnalysis:
+    text: str
+    language: str
+    countries: list[str]
+    regions: list[str]
+    sdgs: list[int]
+
+    def place_codes(self) -> set[str]:
+        codes = set(self.countries)
+        for name in self.regions:
+            region = REGIONS.get(name)
+            if region:
+                codes |= set(region.members)
+        return codes
+
+
+@dataclass
+class Chunk:
+    id: str
+    doc_id: str
+    text: str
+
+
+@dataclass
+class Hit:
+    doc: KnowledgeDocument
+    score: float
+    chunk: Chunk
+    snippet: str
+    dense: float = 0.0
+    lexical: float = 0.0
+    matched: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "doc_id": self.doc.id,
+            "title": self.doc.title,
+            "kind": self.doc.kind,
+            "countries": self.doc.countries,
+            "sdgs": self.doc.sdgs,
+            "score": round(self.score, 4),
+            "snippet": self.snippet,
+            "url": self.doc.url,
+        }
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    analysis: QueryAnalysis
+    #: Best evidence that the knowledge base holds something on the question (see `is_relevant`).
+    top_dense: float = 0.0
+    top_coverage: float = 0.0
+    seconds: float = 0.0
+
+
+class Retriever:
+    """Built once from the knowledge base; `refresh()` after ingesting to pick up new chunks."""
+
+    def __init__(self, kb, *, dense_weight: float = 1.0, lexical_weight: float = 1.0):
+        self.kb = kb
+        self.dense_weight = dense_weight
+        self.lexical_weight = lexical_weight
+        self._lock = threading.RLock()
+        self._query_cache: OrderedDict[str, list[float]] = OrderedDict()
+        self.refresh()
+
+    # -- index ---------------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        import bm25s
+
+        with self._lock:
+            self.kb.invalidate()
+            documents = self.kb.documents()
+            try:
+                data = self.kb.store.collection.get(include=["documents", "metadatas"])
+            except Exception as exc:
+                raise StoreUnavailable(str(exc)) from exc
+            chunks: list[Chunk] = []
+            for chunk_id, text, meta in zip(data["ids"], data["documents"], data["metadatas"]):
+                doc_id = (meta or {}).get("doc_id")
+                if doc_id in documents:
+                    chunks.append(Chunk(chunk_id, doc_id, text or ""))
+            self.documents = documents
+            self.chunks = chunks
+            self.chunk_index = {c.id: i for i, c in enumerate(chunks)}
+            self.languages = tuple(sorted({d.language for d in documents.values()} | {"en"}))
+            corpus_tokens = []
+            for chunk in chunks:
+                doc = documents[chunk.doc_id]
+                tags = f"{' '.join(doc.themes)} {' '.join(country_name(c) for c in doc.countries[:5])}"
+                tokens = stems(f"{doc.title}\n{chunk.text}", doc.language) + stems(tags, "en")
+                corpus_tokens.append(tokens or ["_"])
+            self.doc_stems = {
+                doc_id: set(stems(f"{d.title} {' '.join(d.themes)} {d.summary} {d.body}", d.language))
+                for doc_id, d in documents.items()
+            }
+            self.bm25 = None
+            if chunks:
+                self.bm25 = bm25s.BM25()
+                self.bm25.index(corpus_tokens, show_progress=False)
+
+    # -- query understanding -------------------------------------------------------------------------------
+    def analyse(self, query: str, language: str | None = None) -> QueryAnalysis:
+        places = find_places(query)
+        return QueryAnalysis(
+            text=query,
+            language=language or detect_language(query),
+            countries=list(places.countries),
+            regions=list(places.regions),
+            sdgs=list(find_sdgs(query)),
+        )
+
+    def embed_query(self, query: str) -> list[float]:
+        with self._lock:
+            if query in self._query_cache:
+                self._query_cache.move_to_end(query)
+                return self._query_cache[query]
+        vector = self.kb.embed_model.get_query_embedding(query)
+        with self._lock:
+            self._query_cache[query] = vector
+            if len(self._query_cache) > 512:
+                self._query_cache.popitem(last=False)
+        return vector
+
+    # -- search ----------------------------------------------------------------------------------------------
+    def _allowed(self, filters: Filters | None) -> set[str] | None:
+        if filters is None or filters.is_empty():
+            return None
+        return {doc_id for doc_id, doc in self.documents.items() if filters.matches(doc)}
+
+    def _dense(self, vector: list[float], allowed: set[str] | None, n: int) -> list[tuple[str, float]]:
+        if allowed is not None and not allowed:
+            return []
+        where = None
+        if allowed is not None and len(allowed) < len(self.documents):
+            where = {"doc_id": {"$in": sorted(allowed)}}
+        n = max(1, min(n, len(self.chunks)))
+        try:
+            res = self.kb.store.collection.query(query_embeddings=[vector], n_results=n, where=where, include=["distances"])
+        except Exception as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        return [(cid, 1.0 - float(dist)) for cid, dist in zip(res["ids"][0], res["distances"][0])]
+
+    def _lexical(self, query_stems: list[str], allowed: set[str] | None, n: int) -> list[tuple[int, float]]:
+        if self.bm25 is None or not query_stems:
+            return []
+        scores = self.bm25.get_scores(query_stems)
+        if allowed is not None:
+            mask = np.array([c.doc_id in allowed for c in self.chunks])
+            scores = np.where(mask, scores, 0.0)
+        top = np.argsort(-scores)[:n]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        filters: Filters | None = None,
+        analysis: QueryAnalysis | None = None,
+        use_query_understanding: bool = True,
+    ) -> SearchResult:
+        started = time.perf_counter()
+        query = " ".join((query or "").split())
+        if not query:
+            raise InvalidInput("The query is empty.")
+        analysis = analysis or self.analyse(query)
+        with self._lock:
+            chunks, documents = self.chunks, self.documents
+        if not chunks:
+            return SearchResult([], analysis, seconds=time.perf_counter() - started)
+        allowed = self._allowed(filters)
+        query_stems = list(dict.fromkeys(multilingual_stems(query, tuple(dict.fromkeys((analysis.language, *self.languages))))))
+        vector = self.embed_query(query)
+
+        dense = self._dense(vector, allowed, CANDIDATES)
+        places = analysis.place_codes() if use_query_understanding else set()
+        boosted_docs: set[str] = set()
+        if places:
+            boosted_docs = {d for d, doc in documents.items() if places & set(doc.countries)}
+            if allowed is not None:
+                boosted_docs &= allowed
+            if boosted_docs:
+                seen = {cid for cid, _ in dense}
+                dense += [(cid, s) for cid, s in self._dense(vector, boosted_docs, 30) if cid not in seen]
+                dense.sort(key=lambda x: -x[1])
+        lexical = self._lexical(query_stems, allowed, CANDIDATES)
+
+        fused: dict[int, float] = {}
+        dense_sim: dict[int, float] = {}
+        for rank, (cid, sim) in enumerate(dense):
+            idx = self.chunk_index.get(cid)
+            if idx is None:
+                continue
+            fused[idx] = fused.get(idx, 0.0) + self.dense_weight / (RRF_K + rank + 1)
+            dense_sim[idx] = sim
+        for rank, (idx, _score) in enumerate(lexical):
+            fused[idx] = fused.get(idx, 0.0) + self.lexical_weight / (RRF_K + rank + 1)
+
+        per_doc: dict[str, tuple[float, int]] = {}
+        for idx, score in fused.items():
+            doc_id = chunks[idx].doc_id
+            best = per_doc.get(doc_id)
+            if best is None or score > best[0]:
+                per_doc[doc_id] = (score, idx)
+        wanted_sdgs = set(analysis.sdgs) if use_query_understanding else set()
+        scored: list[tuple[float, str, int]] = []
+        for doc_id, (score, idx) in per_doc.items():
+            doc = documents[doc_id]
+            if doc_id in boosted_docs:
+                score += COUNTRY_BOOST
+            if wanted_sdgs & set(doc.sdgs):
+                score += SDG_BOOST
+            scored.append((score, doc_id, idx))
+        scored.sort(key=lambda x: -x[0])
+
+        query_words = set(query_stems)
+        hits: list[Hit] = []
+        for score, doc_id, idx in scored[:k]:
+            doc = documents[doc_id]
+            chunk = chunks[idx]
+            coverage = len(query_words & self.doc_stems.get(doc_id, set())) / max(1, len(set(stems(query, analysis.language))))
+            hits.append(Hit(doc=doc, score=score, chunk=chunk, snippet=best_snippet(chunk.text, query, doc),
+                            dense=dense_sim.get(idx, 0.0), lexical=min(1.0, coverage)))
+        result = SearchResult(hits, analysis, seconds=time.perf_counter() - started)
+        if hits:
+            result.top_dense = max(dense_sim.values(), default=0.0)
+            result.top_coverage = max(h.lexical for h in hits[:3])
+        return result
+
+
+def best_snippet(text: str, query: str, doc: KnowledgeDocument, max_chars: int = 260) -> str:
+    """The sentence of the passage that shares most words with the query (the title and summary never count)."""
+    query_words = set(content_words(query))
+    best, best_score = "", -1.0
+    for i, sentence in enumerate(sentences(text)):
+        if sentence == doc.title:
+            continue
+        overlap = len(query_words & set(content_words(sentence)))
+        score = overlap - i * 0.01  # ties go to the earlier sentence
+        if score > best_score and len(sentence) > 20:
+            best, best_score = sentence, score
+    best = best or doc.summary or text
+    if len(best) > max_chars:
+        best = best[: max_chars - 1].rsplit(" ", 1)[0] + "…"
+    return best

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import pytest
+
+from assistant.errors import InvalidInput
+from assistant.geo import REGIONS
+from assistant.retrieval import Filters
+
+
+def ids(result):
+    return [h.doc.id for h in result.hits]
+
+
+def test_country_and_topic_in_the_question_put_matching_documents_first(corpus_services):
+    result = corpus_services.retriever.search("What solutions for clean water exist in Kenya?", k=10)
+    assert result.analysis.countries == ["KEN"] and 6 in result.analysis.sdgs
+    top3 = result.hits[:3]
+    assert all("KEN" in h.doc.countries and 6 in h.doc.sdgs for h in top3), ids(result)
+    assert {"sol-ken-solar-water-kiosks", "sol-ken-school-rainwater-handwashing"} <= set(ids(result)[:4])
+
+
+def test_results_are_grouped_one_entry_per_document(corpus_services):
+    result = corpus_services.retriever.search("solar energy irrigation water", k=20)
+    assert len(ids(result)) == len(set(ids(result)))
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        # French question, English document
+        ("Comment les pêcheurs protègent-ils les récifs et les poissons aux Philippines ?", "sol-phl-community-fish-sanctuaries"),
+        # English question, French document
+        ("zai planting pits to restore degraded soils in Burkina Faso", "sol-bfa-zai-pits-land-restoration"),
+        # Spanish question, Portuguese document
+        ("cisternas para recoger agua de lluvia en el semiárido de Brasil", "sol-bra-rainwater-cisterns-semiarid"),
+        # Portuguese question, Spanish document
+        ("redes para capturar a neblina e obter água no Peru", "sol-per-fog-catchers-water"),
+        # English question, Arabic document
+        ("reusing ablution water from mosques in Jordan to irrigate gardens", "sol-jor-mosque-greywater-reuse"),
+    ],
+)
+def test_cross_lingual_search_finds_the_document(corpus_services, question, expected):
+    assert expected in ids(corpus_services.retriever.search(question, k=3))
+
+
+def test_filters_restrict_results(corpus_services):
+    retriever = corpus_services.retriever
+    only_fr = retriever.search("solutions", k=20, filters=Filters(language="fr"))
+    assert only_fr.hits and all(h.doc.language == "fr" for h in only_fr.hits)
+    funding = retriever.search("grants for water projects", k=10, filters=Filters(kinds=["funding"]))
+    assert funding.hits and all(h.doc.kind == "funding" for h in funding.hits)
+    sdg14 = retriever.search("community projects", k=10, filters=Filters(sdgs=[14]))
+    assert sdg14.hits and all(14 in h.doc.sdgs for h in sdg14.hits)
+    kenya = retriever.search("water", k=10, filters=Filters(countries=["KEN"]))
+    assert kenya.hits and all("KEN" in h.doc.countries for h in kenya.hits)
+    sahel = retriever.search("energy", k=10, filters=Filters(region="Sahel"))
+    assert sahel.hits and all(REGIONS["Sahel"].members & set(h.doc.countries) for h in sahel.hits)
+    orgs = retriever.search("water", k=10, filters=Filters(kinds=["organisation"], countries=["KEN"]))
+    assert ids(orgs)[0] == "org-maji-safi-collective"
+    nothing = retriever.search("water", k=10, filters=Filters(countries=["ISL"]))
+    assert nothing.hits == []
+
+
+def test_region_named_in_the_question_is_understood(corpus_services):
+    result = corpus_services.retriever.search("Quelles solutions d'énergie solaire au Sahel ?", k=5)
+    assert "Sahel" in result.analysis.regions
+    assert all(REGIONS["Sahel"].members & set(h.doc.countries) for h in result.hits[:3]), ids(result)
+
+
+def test_unknown_region_and_empty_query_are_invalid_input(corpus_services):
+    with pytest.raises(InvalidInput):
+        corpus_services.retriever.search("water", filters=Filters(region="Atlantis"))
+    with pytest.raises(InvalidInput):
+        corpus_services.retriever.search("   ")
+
+
+def test_hit_dict_has_the_api_shape(corpus_services):
+    hits = corpus_services.retriever.search("fog catchers in Peru", k=3).hits
+    hit = next(h for h in hits if h.doc.id == "sol-per-fog-catchers-water").to_dict()
+    assert set(hit) == {"doc_id", "title", "kind", "countries", "sdgs", "score", "snippet", "url"}
+    assert hit["doc_id"] == "sol-per-fog-catchers-water" and hit["url"].startswith("https://")
