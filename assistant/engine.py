@@ -59,10 +59,12 @@ class Citation:
     url: str | None
     snippet: str
     passage: str = field(repr=False, default="")
+    language: str = field(repr=False, default="en")
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data.pop("passage")
+        data.pop("language")
         return data
 
 
@@ -111,23 +113,73 @@ def support(sentence: str, passage: str) -> float:
     return len(words & set(content_words(passage))) / len(words)
 
 
-def check_citations(text: str, citations: list[Citation]) -> tuple[str, list[int]]:
-    """Keep the sentences whose cited passages support them; return the kept text and the cited numbers."""
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+#: Cosine (multilingual-e5, query: prefix on both sides) above which a sentence and a passage sentence in
+#: different languages say the same thing; used only across languages, where word overlap cannot work.
+CROSS_LINGUAL_SUPPORT = 0.85
+
+
+def _numbers(text: str) -> set[str]:
+    return {n.replace(",", ".") for n in _NUMBER.findall(text)}
+
+
+def check_citations(text: str, citations: list[Citation], embed=None, language: str | None = None) -> tuple[str, list[int]]:
+    """Keep the sentences whose cited passages support them; return the kept text and the cited numbers.
+
+    A sentence is supported when most of its content words occur in the cited passages; across languages
+    (answer in French, source in English) when its embedding is close to one of the passages' sentences.
+    A figure that appears in no cited passage always fails: invented numbers are the worst hallucination.
+    """
     by_n = {c.n: c for c in citations}
     kept: list[str] = []
     used: list[int] = []
     for sentence in sentences(text):
         marks = [int(m) for m in _MARKER.findall(sentence)]
-        if not marks:
-            continue  # an uncited claim is not allowed to stand
         valid = [m for m in marks if m in by_n]
         if not valid:
-            continue
+            continue  # an uncited claim is not allowed to stand
         passage = " ".join(f"{by_n[m].title} {by_n[m].passage}" for m in valid)
-        if support(sentence, passage) >= SUPPORT_THRESHOLD:
+        if not _numbers(_MARKER.sub("", sentence)) <= _numbers(passage):
+            continue
+        ok = support(sentence, passage) >= SUPPORT_THRESHOLD
+        if not ok and embed is not None and any(by_n[m].language != language for m in valid):
+            claim = embed(_MARKER.sub("", sentence))
+            ok = any(
+                _cosine(claim, embed(candidate)) >= CROSS_LINGUAL_SUPPORT
+                for m in valid for candidate in sentences(by_n[m].passage)[:12]
+            )
+        if ok:
             kept.append(sentence)
             used.extend(m for m in valid if m not in used)
     return " ".join(kept), used
+
+
+def _cosine(a, b) -> float:
+    import numpy as np
+
+    a, b = np.asarray(a), np.asarray(b)
+    return float(a @ b / ((np.linalg.norm(a) * np.linalg.norm(b)) or 1.0))
+
+
+def _shingles(text: str, n: int = 6) -> set[tuple[str, ...]]:
+    tokens = content_words(text)
+    return {tuple(tokens[i:i + n]) for i in range(max(0, len(tokens) - n + 1))}
+
+
+_SYSTEM_SHINGLES = _shingles(SYSTEM_PROMPT)
+
+
+def leaks_prompt(text: str) -> bool:
+    """True when a generated text repeats a run of the system prompt (a prompt-extraction attempt worked)."""
+    return bool(_shingles(text) & _SYSTEM_SHINGLES)
+
+
+_PASSAGE_TAG = re.compile(r"</?\s*passage[^>]*>", re.IGNORECASE)
+
+
+def as_data(text: str) -> str:
+    """Document text as it enters a prompt: it cannot close or forge the <passage> block that frames it."""
+    return _PASSAGE_TAG.sub(" ", text)
 
 
 def _places(countries: list[str]) -> str:
@@ -218,7 +270,7 @@ class AnswerEngine:
     def _citations(self, hits: list[Hit]) -> list[Citation]:
         return [
             Citation(n=i + 1, doc_id=h.doc.id, title=h.doc.title, kind=h.doc.kind, countries=h.doc.countries,
-                     url=h.doc.url, snippet=h.snippet, passage=h.chunk.text)
+                     url=h.doc.url, snippet=h.snippet, passage=h.chunk.text, language=h.doc.language)
             for i, h in enumerate(hits)
         ]
 
@@ -252,7 +304,8 @@ class AnswerEngine:
         hits = self._selected(result)
         citations = self._citations(hits)
         passages = "\n".join(
-            PASSAGE_TEMPLATE.format(n=c.n, title=c.title, countries=_places(c.countries), text=c.passage[:1200])
+            PASSAGE_TEMPLATE.format(n=c.n, title=as_data(c.title).replace('"', "'"), countries=_places(c.countries),
+                                    text=as_data(c.passage[:1200]))
             for c in citations
         )
         messages = [
@@ -272,7 +325,8 @@ class AnswerEngine:
             yield "reset", fallback.text
             yield "final", fallback
             return
-        checked, used = check_citations("".join(pieces), citations)
+        generated = "".join(pieces)
+        checked, used = ("", []) if leaks_prompt(generated) else check_citations(generated, citations, self.retriever.embed_query, lang)
         if not checked:
             fallback = self._extractive(result, lang, answer_id, session_id, query)
             yield "reset", fallback.text

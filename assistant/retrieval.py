@@ -125,6 +125,11 @@ class SearchResult:
     #: Best evidence that the knowledge base holds something on the question (see `is_relevant`).
     top_dense: float = 0.0
     top_coverage: float = 0.0
+    #: How far the best chunk stands above the crowd (best minus mean of ranks 10-40): an off-topic
+    #: question is about equally (dis)similar to everything.
+    dense_margin: float = 0.0
+    #: Share of the question's content words that occur nowhere in the knowledge base.
+    unknown_ratio: float = 0.0
     seconds: float = 0.0
 
 
@@ -169,6 +174,7 @@ class Retriever:
                 doc_id: set(stems(f"{d.title} {' '.join(d.themes)} {d.summary} {d.body}", d.language))
                 for doc_id, d in documents.items()
             }
+            self.vocabulary = set().union(*self.doc_stems.values()) if self.doc_stems else set()
             self.bm25 = None
             if chunks:
                 self.bm25 = bm25s.BM25()
@@ -300,6 +306,12 @@ class Retriever:
         if hits:
             result.top_dense = max(dense_sim.values(), default=0.0)
             result.top_coverage = max(h.lexical for h in hits[:3])
+            background = [sim for _, sim in dense[10:40]]
+            if background:
+                result.dense_margin = result.top_dense - float(np.mean(background))
+            own = set(stems(query, analysis.language))
+            if own:
+                result.unknown_ratio = sum(1 for w in own if w not in self.vocabulary) / len(own)
         return result
 
 

@@ -16,7 +16,6 @@ class ChromaSettings(BaseModel):
     host: str = Field("127.0.0.1", description="Chroma server host (server mode).")
     port: int = Field(8001, description="Chroma server port (server mode).")
     collection: str = Field("galaxy", description="Name of the Chroma collection holding the chunks.")
-    timeout_s: float = Field(5.0, description="Seconds to wait for a Chroma server before reporting it unavailable.")
 
 
 class EmbeddingSettings(BaseModel):
