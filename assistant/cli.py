@@ -257,7 +257,32 @@ def serve(
         typer.echo("The HTTP API is not installed in this build; knowledge base ready:", err=True)
         stats(as_json=False)
         return
-    uvicorn.run(create_app(services), host=host, port=port, log_level=settings.log_level.lower())
+    hook = None
+    if settings.telegram.token.get_secret_value() and settings.telegram.webhook_secret.get_secret_value():
+        from bots.app import build_bot
+        from bots.webhook import TelegramWebhook
+
+        hook = TelegramWebhook(build_bot(services))
+    uvicorn.run(create_app(services, telegram_webhook=hook), host=host, port=port,
+                log_level=settings.log_level.lower())
+
+
+@app.command()
+def bot(
+    set_webhook: Annotated[Optional[str], typer.Option(
+        "--set-webhook", help="Register https://HOST/telegram/webhook with Telegram instead of polling.")] = None,
+) -> None:
+    """Run the Telegram bot (long polling), or register its webhook."""
+    settings = _settings()
+    from bots.cli import register_webhook, run_bot
+
+    try:
+        if set_webhook:
+            register_webhook(settings, set_webhook)
+        else:
+            run_bot(settings)
+    except GalaxyError as exc:
+        _fail(exc)
 
 
 def main(argv: Optional[list[str]] = None) -> None:

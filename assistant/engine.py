@@ -24,7 +24,7 @@ from assistant.prompts import (
     USER_PROMPT,
     phrase,
 )
-from assistant.retrieval import Filters, Hit, Retriever, SearchResult
+from assistant.retrieval import Filters, Hit, QueryAnalysis, Retriever, SearchResult
 from assistant.settings import LLMSettings
 from assistant.textproc import content_words, sentences
 
@@ -234,8 +234,16 @@ class AnswerEngine:
         query = self.condense(question, history)
         analysis = self.retriever.analyse(question, language)
         if query != question:
-            # Keep the question's own language but the places/SDGs of the whole exchange.
-            analysis = self.retriever.analyse(query, analysis.language)
+            # The follow-up's own places and SDGs win ("and in Senegal?"); otherwise the exchange's carry over.
+            combined = self.retriever.analyse(query, analysis.language)
+            has_places = bool(analysis.countries or analysis.regions)
+            analysis = QueryAnalysis(
+                text=query,
+                language=analysis.language,
+                countries=analysis.countries if has_places else combined.countries,
+                regions=analysis.regions if has_places else combined.regions,
+                sdgs=analysis.sdgs or combined.sdgs,
+            )
         result = self.retriever.search(query, k=8, filters=filters, analysis=analysis)
         lang = analysis.language
         answer_id = uuid.uuid4().hex
@@ -258,7 +266,7 @@ class AnswerEngine:
 
         if self.partner_finder is not None and grounded:
             try:
-                answer.partners = self.partner_finder(question, result)
+                answer.partners = self.partner_finder(query, result)
             except Exception:  # partners are a bonus: never lose the answer over them
                 log.exception("partner suggestions failed")
         self.conversations.add(session_id, "user", question)

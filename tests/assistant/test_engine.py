@@ -176,3 +176,10 @@ def test_prompt_leak_is_detected():
 
     assert leaks_prompt("Sure! " + SYSTEM_PROMPT.splitlines()[1])
     assert not leaks_prompt("Solar kiosks sell treated water in Kisumu [1].")
+
+
+def test_follow_up_naming_another_place_moves_the_search_there(corpus_services):
+    session = new_session()
+    corpus_services.engine.ask("community health worker mobile app", session)
+    follow = corpus_services.engine.ask("and in India?", session)
+    assert follow.citations and "IND" in follow.citations[0].countries

@@ -84,11 +84,3 @@ def bot(corpus_services, telegram):
     runner.stop()
 
 
-# DEV-ONLY-OVERRIDE (remove before handing back)
-import os as _os
-if _os.environ.get("GB_DEV_DATA"):
-    from pathlib import Path as _Path
-
-    @pytest.fixture(scope="session")
-    def corpus_data_dir():
-        return _Path(_os.environ["GB_DEV_DATA"])

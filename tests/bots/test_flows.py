@@ -359,3 +359,20 @@ def test_retry_after_is_waited_out_and_the_message_delivered(bot, telegram, chat
     assert [c.status for c in calls] == [429, 200]
     assert calls[1].at - calls[0].at >= 1.0
     assert calls[1].text.startswith("How to use me")
+
+
+def test_ask_command_answers_and_explains_itself_when_empty(bot, telegram, chat_id):
+    (usage,) = say(telegram, chat_id, "/ask", lang="fr")
+    assert usage.text.startswith("Écrivez votre question après /ask")
+    (answer,) = say(telegram, chat_id, "/ask fog catchers for drinking water in Peru")
+    assert "Atrapanieblas" in html_ok(answer) and button(answer, "src:")
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es", "pt", "ar", "sw"])
+def test_every_start_example_is_answered_from_the_corpus(corpus_services, lang):
+    from bots.texts import examples
+
+    for question in examples(lang):
+        answer = corpus_services.engine.ask(question, f"examples-{lang}")
+        corpus_services.conversations.reset(f"examples-{lang}")
+        assert answer.grounded and answer.citations, question

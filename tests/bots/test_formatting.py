@@ -114,13 +114,13 @@ def test_answer_message_escapes_everything_from_data():
         citations=[citation(1, "Pumps <b>&</b> pipes", 'https://e.org/x"onclick="y'),
                    citation(2, "No link", "javascript:alert(1)")],
         partners=[{"name": "Réseau <Sahel>"}],
-    )
+    )  # partners stay behind the Partners button
     message, rest = answer_message(answer, "fr")
     assert rest == ""
     plain, error = parse_html(message)
     assert error is None, error
     assert "Use <script>alert(1)</script> & *stars* _underscores_ [1]" in plain
-    assert "Pumps <b>&</b> pipes" in plain and "Réseau <Sahel>" in plain
+    assert "Pumps <b>&</b> pipes" in plain and "Sahel" not in plain
     assert 'href="https://e.org/x&quot;onclick=&quot;y"' in message
     assert "javascript:" not in message.split("No link")[0][-30:]  # a non-web link is not made clickable
     assert "<b>Sources</b>" in message
@@ -185,12 +185,13 @@ def test_file_url_follows_the_base_url(base, expected):
 def test_partners_message_lists_reasons_and_funding():
     partner = SimpleNamespace(name="Atelier <Soleil>", countries=["NER"], reason="2 matching solution(s): A & B.",
                               citations=[SimpleNamespace(title="A", url="https://e.org/a")])
-    result = SimpleNamespace(partners=[partner], funding=[{"title": "Fonds Sahel", "url": "https://e.org/f"}])
+    result = SimpleNamespace(partners=[partner], funding=[{"title": "Fonds Sahel", "url": "https://e.org/f",
+                                                           "reason": "Cofinance <50 %> & more."}])
     message = formatting.partners_message(result, "fr")
     plain, error = parse_html(message)
     assert error is None
     assert "Partenaires possibles" in plain and "1. Atelier <Soleil> (Niger)" in plain
     assert "2 matching solution(s): A & B." in plain and "Financements possibles" in plain
-    assert '<a href="https://e.org/f">Fonds Sahel</a>' in message
+    assert '<a href="https://e.org/f">Fonds Sahel</a>' in message and "Cofinance <50 %> & more." in plain
     empty = formatting.partners_message(SimpleNamespace(partners=[], funding=[]), "es")
     assert "No encontré" in empty

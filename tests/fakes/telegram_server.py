@@ -149,16 +149,9 @@ class FakeTelegram:
     def _chat(self, chat_id: int, first_name: str) -> dict:
         return {"id": chat_id, "type": "private", "first_name": first_name}
 
-    def _push(self, update: dict) -> dict:
-        with self._cond:
-            update["update_id"] = next(self._update_ids)
-            self._updates.append(update)
-            self._cond.notify_all()
-        return update
-
-    def queue_message(self, chat_id: int, text: str | None = None, *, language_code: str | None = "en",
-                      first_name: str = "Amina", user_id: int | None = None, **extra) -> dict:
-        """Queue a private-chat message from a user (commands get their bot_command entity)."""
+    def message_update(self, chat_id: int, text: str | None = None, *, language_code: str | None = "en",
+                       first_name: str = "Amina", user_id: int | None = None, **extra) -> dict:
+        """A private-chat message update from a user (commands get their bot_command entity), not queued."""
         message = {"message_id": next(self._message_ids), "date": int(time.time()),
                    "chat": self._chat(chat_id, first_name),
                    "from": self._user(user_id or chat_id, language_code, first_name), **extra}
@@ -167,23 +160,35 @@ class FakeTelegram:
             if text.startswith("/"):
                 command = text.split(maxsplit=1)[0]
                 message["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
-        return self._push({"message": message})
+        return {"update_id": next(self._update_ids), "message": message}
 
-    def queue_callback(self, chat_id: int, data: str, *, message_id: int | None = None,
-                       language_code: str | None = "en", first_name: str = "Amina") -> str:
-        """Queue a button press on a message the bot sent (the last one to that chat by default)."""
+    def callback_update(self, chat_id: int, data: str, *, message_id: int | None = None,
+                        language_code: str | None = "en", first_name: str = "Amina") -> dict:
+        """A button press on a message the bot sent (the last one to that chat by default), not queued."""
         if message_id is None:
             sent = [m for m in self.messages.values() if m["chat"]["id"] == chat_id]
             message = sent[-1] if sent else {"message_id": 1, "date": int(time.time()),
                                               "chat": self._chat(chat_id, first_name), "text": "…"}
         else:
             message = self.messages[message_id]
-        query_id = str(next(self._callback_ids))
-        self._push({"callback_query": {
-            "id": query_id, "from": self._user(chat_id, language_code, first_name),
+        return {"update_id": next(self._update_ids), "callback_query": {
+            "id": str(next(self._callback_ids)), "from": self._user(chat_id, language_code, first_name),
             "chat_instance": f"ci-{chat_id}", "data": data, "message": {**message, "from": BOT_USER},
-        }})
-        return query_id
+        }}
+
+    def _push(self, update: dict) -> dict:
+        with self._cond:
+            self._updates.append(update)
+            self._cond.notify_all()
+        return update
+
+    def queue_message(self, chat_id: int, text: str | None = None, **kwargs) -> dict:
+        """Queue a message for the bot's next getUpdates; see message_update for the arguments."""
+        return self._push(self.message_update(chat_id, text, **kwargs))
+
+    def queue_callback(self, chat_id: int, data: str, **kwargs) -> str:
+        """Queue a button press; returns the callback query id. See callback_update for the arguments."""
+        return self._push(self.callback_update(chat_id, data, **kwargs))["callback_query"]["id"]
 
     def mark(self) -> int:
         """Index to pass as `after` so that only later calls count."""
