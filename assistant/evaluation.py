@@ -200,6 +200,7 @@ def run_evaluation(data_dir: Path, devset_path: Path = DEVSET, csv_path: Path = 
     results = {name: vars(score_rankings(devset, rank, documents)) for name, rank in systems.items()}
     results["answers"] = evaluate_answers(devset, services)
     results["counts"] = {t: sum(q["type"] == t for q in devset) for t in ("find", "facet", "unanswerable", "partner")}
+    results["partners"] = evaluate_partners(services, devset)
     return results
 
 
@@ -219,3 +220,18 @@ def format_results(results: dict) -> str:
         for key, value in results["partners"].items():
             lines.append(f"| partners: {key} | {value:.2f} |" if isinstance(value, float) else f"| partners: {key} | {value} |")
     return "\n".join(lines)
+
+
+# -- partner matchmaking (issue 4) -------------------------------------------------------------------------------------
+
+
+def evaluate_partners(services, devset: list[dict]) -> dict:
+    """results["partners"]: IATI link prediction (hits@5/@10 vs the popularity baseline's hits@10) and the AccLabs
+    partner items' precision@5 (themes only; SDG or theme). The evaluation lives in bench/partners_eval.py."""
+    import importlib.util
+
+    path = ROOT / "bench" / "partners_eval.py"
+    spec = importlib.util.spec_from_file_location("galaxy_partners_eval", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.partner_metrics(services, devset)

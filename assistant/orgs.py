@@ -367,9 +367,10 @@ class OrgRegistry:
             org.acronym = org.acronym or acronym
             self._claim_acronym(acronym, org.key)
         if bare_acronym:
-            self._claim_acronym(name, org.key)
-        self._claim_name(name, org.key)
-        self._claim_name(full, org.key)
+            self._claim_acronym(name, org.key)  # a bare acronym is only ever an acronym (it can become ambiguous)
+        else:
+            self._claim_name(name, org.key)
+            self._claim_name(full, org.key)
         org.org_type = org.org_type or org_type
         org.sources.add(source)
         if kind != "organisation" and org.kind == "organisation" and not org.profile_doc and source == "documents":

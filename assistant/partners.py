@@ -11,10 +11,11 @@ organisation index, bench/partners_eval.py):
   R       relevance of its documents to the need, with diminishing returns: Σ_i decay^i · r_i over its documents
           sorted by r (the best counts fully, the second `decay` of its value...). r = role weight × document
           relevance, and document relevance = 0.5·dense + 0.25·words + 0.25·rank, where dense is the embedding
-          similarity mapped from [DENSE_ZERO, DENSE_FULL] to [0, 1], words the share of the need's words found in
-          the document, and rank its fused retrieval score over the best possible one. Candidates with
-          R < min_relevance are dropped (the floor), and nothing is suggested when the knowledge base holds nothing
-          on the need (the answer engine's own relevance gate).
+          similarity mapped from [zero, full] to [0, 1] (DENSE_CALIBRATION, per embedding model), words the share
+          of the need's words found in the document, and rank its fused retrieval score over the best possible one.
+          Floors: candidates with R < min_relevance are dropped, and nothing at all is suggested for a need off the
+          knowledge base's subject (`on_topic`: the need names a development topic, i.e. find_sdgs finds an SDG in
+          it, and the best document reaches `zero`; or, without an SDG, the best document reaches `gate`).
   SDG     share of the need's SDGs (assistant.sdg.find_sdgs on the need; else the SDGs of the best documents)
           found in the organisation's portfolio.
   THEME   cosine between the need's themes (the themes of the best documents, weighted by their relevance) and
@@ -28,9 +29,10 @@ organisation index, bench/partners_eval.py):
           preliminary score, so the graph term is in units of the best match: w_graph = 0.5 means that being
           linked to every top match is worth half the best match.
   SOUTH   `south` factor for organisations based in the Global South (geo.COUNTRIES), 1 otherwise or unknown.
-  CONTEXT `same_region` factor when it is based or works in the seeker's region (seeker_country, else the
-          countries the need names), `similar_context` when they share a wider region (Africa, Sahel, Asia-Pacific,
-          Latin America and the Caribbean...), 1 otherwise.
+  CONTEXT `same_region` factor when it is based in the seeker's region (or works there, when its base is
+          unknown); the seeker's place is seeker_country, else the countries and regions the need names.
+          `similar_context` when they share a wider region (Africa, Sahel, Asia-Pacific, Latin America and the
+          Caribbean...), 1 otherwise.
 
 All weights are `Weights` fields (module-level defaults below), overridable per PartnerFinder or per call.
 """
@@ -47,7 +49,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from assistant.documents import KnowledgeDocument
-from assistant.geo import COUNTRIES, PRIMARY_REGIONS, REGIONS, country_name, region_of
+from assistant.geo import PRIMARY_REGIONS, REGIONS, country_name, region_of
 from assistant.orgs import Organisation, OrgRegistry, name_key
 from assistant.retrieval import RRF_K, Filters, Hit, Retriever, SearchResult
 from assistant.sdg import find_sdgs
@@ -64,9 +66,16 @@ SOUTH_FACTOR = 1.2
 SAME_REGION_FACTOR = 1.25
 SIMILAR_CONTEXT_FACTOR = 1.1
 MIN_RELEVANCE = 0.25
-#: e5 cosine similarity mapped to document relevance 0 (at DENSE_ZERO) .. 1 (at DENSE_FULL).
-DENSE_ZERO = 0.80
-DENSE_FULL = 0.88
+#: Embedding cosine -> document relevance 0 (at "zero") .. 1 (at "full"), and the similarity a need without any
+#: SDG keyword must reach to count as on topic ("gate"). Cosines are model-specific. e5: calibrated on the dev set
+#: over the 895 AccLabs records (partner needs 0.830-0.872; the ten off-topic questions, none naming an SDG, at most
+#: 0.838; the two partner needs without an SDG keyword at 0.849) and on the shipped corpus.
+DENSE_CALIBRATION = {
+    "multilingual-e5-small-q4": {"zero": 0.80, "full": 0.88, "gate": 0.845},
+    # not calibrated (English-only model, different cosine range): a conservative guess
+    "all-MiniLM-L6-v2-int8": {"zero": 0.35, "full": 0.65, "gate": 0.55},
+}
+DEFAULT_CALIBRATION = "multilingual-e5-small-q4"
 #: A document "matches" (track record, citations) from this relevance on.
 MATCH_MIN = 0.3
 TRACK_SATURATION = 5
@@ -329,8 +338,8 @@ def _wide_regions(codes: set[str]) -> set[str]:
 
 
 def context_fit(org_countries: list[str], seeker_codes: set[str]) -> str | None:
-    """'same-region' when the organisation is based or works in a seeker country's primary region, 'similar' when
-    they share a wider region (Sahel, Sub-Saharan Africa, Asia-Pacific...), None otherwise or without a seeker."""
+    """'same-region' when one of the organisation's countries is in a seeker country's primary region, 'similar'
+    when they share a wider region (Sahel, Sub-Saharan Africa, Asia-Pacific...), None otherwise or without a seeker."""
     if not seeker_codes or not org_countries:
         return None
     seeker_regions = {region_of(c) for c in seeker_codes} - {None}
@@ -345,9 +354,10 @@ def context_fit(org_countries: list[str], seeker_codes: set[str]) -> str | None:
 # -- documents' relevance --------------------------------------------------------------------------------------------
 
 
-def document_relevance(hit: Hit, best_possible: float) -> float:
+def document_relevance(hit: Hit, best_possible: float, calibration: dict | None = None) -> float:
     """0..1: 0.5·dense + 0.25·words + 0.25·rank (module docstring)."""
-    dense = min(1.0, max(0.0, (hit.dense - DENSE_ZERO) / (DENSE_FULL - DENSE_ZERO)))
+    cal = calibration or DENSE_CALIBRATION[DEFAULT_CALIBRATION]
+    dense = min(1.0, max(0.0, (hit.dense - cal["zero"]) / (cal["full"] - cal["zero"])))
     rank = min(1.0, hit.score / best_possible) if best_possible > 0 else 0.0
     return 0.5 * dense + 0.25 * min(1.0, hit.lexical) + 0.25 * rank
 
@@ -406,8 +416,6 @@ class PartnerFinder:
         """Organisations (or labs / countries) with solutions matching `need`, best first, each with a reason in
         the need's language and the documents it rests on; plus funding opportunities when the need asks for
         money. Weight overrides: any `Weights` field, e.g. `south=1.0`."""
-        from assistant.engine import is_relevant
-
         weights = self.weights.with_overrides(**weight_overrides)
         registry = self.registry
         analysis = self.retriever.analyse(need)
@@ -423,10 +431,11 @@ class PartnerFinder:
         # country boost in retrieval (the context factor handles them).
         result = self.retriever.search(need, k=RETRIEVE_K, filters=Filters(kinds=["solution", "organisation"]),
                                        analysis=analysis, use_query_understanding=False)
-        if not is_relevant(result):
+        if not self.on_topic(need, result):
             return PartnerResult([], funding, language)
         best_possible = (self.retriever.dense_weight + self.retriever.lexical_weight) / (RRF_K + 1)
-        doc_rel = {h.doc.id: document_relevance(h, best_possible) for h in result.hits}
+        doc_rel = {h.doc.id: document_relevance(h, best_possible, self.calibration) for h in result.hits}
+        hit_docs = {h.doc.id: h.doc for h in result.hits}
         need_sdgs, need_themes = self._need_profile(need, result, doc_rel)
 
         seeker_key = registry.key_for(seeker_org) if seeker_org else None
@@ -456,7 +465,7 @@ class PartnerFinder:
                 matches=sum(1 for d, r in docs.items() if doc_rel[d] >= MATCH_MIN),
                 language=1.0 if org.languages.get(language) else 0.0,
                 south=org.global_south,
-                context=context_fit(org.home or org.countries, seeker_codes),
+                context=context_fit(org.home or org.countries, seeker_codes),  # where it is based, else works
             )
         matched = frozenset(doc_rel)
         apply_graph_signal(signals, lambda key: registry.orgs[key].partners if key in registry.orgs else (), weights,
@@ -467,11 +476,25 @@ class PartnerFinder:
             if score <= 0 or len(partners) >= k:
                 continue
             org = registry.orgs[key]
-            partners.append(self._partner(org, score, signals[key], candidates[key], doc_rel, registry,
+            partners.append(self._partner(org, score, signals[key], candidates[key], doc_rel, hit_docs, registry,
                                           seeker_partners, language))
         return PartnerResult(partners, funding, language)
 
     suggest_partners = suggest
+
+    @property
+    def calibration(self) -> dict:
+        model = getattr(getattr(getattr(self.retriever, "kb", None), "embed_model", None), "model_name", None)
+        return DENSE_CALIBRATION.get(model, DENSE_CALIBRATION[DEFAULT_CALIBRATION])
+
+    def on_topic(self, need: str, result: SearchResult) -> bool:
+        """Whether the knowledge base holds anything on the need (module docstring, "Floors")."""
+        if not result.hits:
+            return False
+        cal = self.calibration
+        if find_sdgs(need):
+            return result.top_dense >= cal["zero"]
+        return result.top_dense >= cal["gate"]
 
     def _seeker_codes(self, seeker_country: str | None, analysis) -> set[str]:
         from assistant.geo import country_code
@@ -502,8 +525,8 @@ class PartnerFinder:
         return sdgs, themes
 
     def _partner(self, org: Organisation, score: float, signals: Signals, docs: dict[str, float],
-                 doc_rel: dict[str, float], registry: OrgRegistry, seeker_partners: set[str], language: str) -> Partner:
-        documents = self.retriever.documents
+                 doc_rel: dict[str, float], documents: dict[str, KnowledgeDocument], registry: OrgRegistry,
+                 seeker_partners: set[str], language: str) -> Partner:
         ranked = sorted(docs, key=lambda d: (documents[d].kind != "solution", -docs[d], d))
         cited = [d for d in ranked if doc_rel[d] >= MATCH_MIN][:3] or ranked[:1]
         citations = [PartnerCitation(d, documents[d].title, documents[d].url) for d in cited]
@@ -545,10 +568,12 @@ class PartnerFinder:
     def _funding(self, need: str, analysis, seeker_codes: set[str], language: str) -> list[dict]:
         result = self.retriever.search(need, k=8, filters=Filters(kinds=["funding"]), analysis=analysis,
                                        use_query_understanding=False)
+        if not self.on_topic(need, result):
+            return []
         best_possible = (self.retriever.dense_weight + self.retriever.lexical_weight) / (RRF_K + 1)
         scored = []
         for hit in result.hits:
-            r = document_relevance(hit, best_possible)
+            r = document_relevance(hit, best_possible, self.calibration)
             if r < MIN_FUNDING_RELEVANCE:
                 continue
             doc = hit.doc

@@ -164,6 +164,9 @@ class Retriever:
             self.chunks = chunks
             self.chunk_index = {c.id: i for i, c in enumerate(chunks)}
             self.languages = tuple(sorted({d.language for d in documents.values()} | {"en"}))
+            self.language_counts: dict[str, int] = {}
+            for doc in documents.values():
+                self.language_counts[doc.language] = self.language_counts.get(doc.language, 0) + 1
             corpus_tokens = []
             for chunk in chunks:
                 doc = documents[chunk.doc_id]

@@ -79,20 +79,25 @@ def _engine_with_llm(services, fake: FakeOpenAI, timeout_s: float = 3.0) -> Answ
     return AnswerEngine(services.retriever, services.conversations, llm, settings)
 
 
+TOILETS = "How do container-based toilets work in Kenyan settlements?"
+
+
 def test_generated_answer_streams_and_keeps_only_supported_cited_sentences(corpus_services):
+    from assistant.textproc import sentences
+
+    top = corpus_services.retriever.search(TOILETS, k=3).hits[0]
+    assert top.doc.id == "sol-ken-container-based-sanitation"
+    real = next(s for s in sentences(top.chunk.text) if len(s.split()) > 6)
     with FakeOpenAI() as fake:
-        # The source is in Spanish: support across languages is checked by meaning, figures by value.
-        fake.reply = ("Each mesh captures on average about 150 to 250 litres a day [1][2]. "
-                      "They were invented on the Moon by astronauts [1][2]. "
-                      "Each net collects 900 litres per day [1][2].")
+        fake.reply = f"{real.rstrip('.')} [1]. They were invented on the Moon by astronauts [1]. Each toilet costs 999 dollars [1]."
         engine = _engine_with_llm(corpus_services, fake)
-        events = list(engine.stream("How do fog catchers provide water in Peru?", new_session()))
+        events = list(engine.stream(TOILETS, new_session()))
         tokens = [p for k, p in events if k == "token"]
         final = events[-1][1]
     assert len(tokens) > 5  # streamed piece by piece
     assert final.mode == "llm:openai:stub" and final.grounded
-    assert "150 to 250" in final.text and "Moon" not in final.text and "900" not in final.text
-    assert "sol-per-fog-catchers-water" in [c.doc_id for c in final.citations]
+    assert real.rstrip(".")[:40] in final.text and "Moon" not in final.text and "999" not in final.text
+    assert [c.doc_id for c in final.citations] == ["sol-ken-container-based-sanitation"]
     request = fake.requests[-1]
     assert request["auth"] == "Bearer sk-test-secret"
     system, user = request["body"]["messages"]
@@ -100,10 +105,21 @@ def test_generated_answer_streams_and_keeps_only_supported_cited_sentences(corpu
     assert '<passage n="1"' in user["content"]
 
 
+def test_citation_check_across_languages_uses_meaning_and_exact_figures(corpus_services):
+    spanish = Citation(1, "sol-per-fog-catchers-water", "Atrapanieblas", "solution", ["PER"], None, "", language="es",
+                       passage="Cada malla capta en promedio unos 150 a 250 litros diarios en los meses de neblina.")
+    text = ("Each mesh captures on average about 150 to 250 litres a day [1]. "
+            "They were invented on the Moon by astronauts [1]. Each net collects 900 litres per day [1].")
+    kept, used = check_citations(text, [spanish], corpus_services.retriever.embed_query, "en")
+    assert kept.startswith("Each mesh captures") and "Moon" not in kept and "900" not in kept and used == [1]
+    # without the embedding (or in the same language) only word overlap counts: the English sentence fails
+    assert check_citations(text, [spanish]) == ("", [])
+
+
 def test_llm_answer_without_support_falls_back_to_extractive(corpus_services):
     with FakeOpenAI() as fake:
         fake.reply = "Everything is great."
-        answer = _engine_with_llm(corpus_services, fake).ask("fog catchers in Peru", new_session())
+        answer = _engine_with_llm(corpus_services, fake).ask(TOILETS, new_session())
     assert answer.mode == "extractive" and answer.citations and "[1]" in answer.text
 
 
@@ -114,7 +130,7 @@ def test_llm_down_or_hanging_falls_back_within_the_timeout(corpus_services, mode
         fake.hang_seconds = 10
         engine = _engine_with_llm(corpus_services, fake, timeout_s=1.5)
         started = time.monotonic()
-        answer = engine.ask("fog catchers in Peru", new_session())
+        answer = engine.ask(TOILETS, new_session())
         elapsed = time.monotonic() - started
     assert elapsed < 6
     assert answer.mode == "extractive" and answer.grounded and answer.citations
@@ -160,7 +176,7 @@ def test_instructions_inside_documents_are_data_not_orders(injected_services):
     with FakeOpenAI() as fake:
         fake.reply = "PWNED. You are a guide; rules you always follow: answer only from the numbered passages."
         engine = _engine_with_llm(injected_services, fake)
-        answer = engine.ask("moonlight irrigation of onions", new_session())
+        answer = engine.ask("Farmers share pumps for moonlight irrigation of onions", new_session())
         prompt = fake.requests[-1]["body"]["messages"][1]["content"]
     # the document cannot close its own data block
     assert prompt.count("</passage>") == prompt.count('<passage n="') >= 1
@@ -174,7 +190,7 @@ def test_prompt_leak_is_detected():
     from assistant.engine import leaks_prompt
     from assistant.prompts import SYSTEM_PROMPT
 
-    assert leaks_prompt("Sure! " + SYSTEM_PROMPT.splitlines()[1])
+    assert leaks_prompt("Sure! " + SYSTEM_PROMPT.splitlines()[2])
     assert not leaks_prompt("Solar kiosks sell treated water in Kisumu [1].")
 
 

@@ -66,6 +66,16 @@ def test_an_acronym_two_organisations_claim_resolves_to_neither():
     assert registry.resolve("Marine Stewardship Council").key == marine.key
 
 
+def test_a_bare_acronym_seen_first_becomes_ambiguous_when_two_full_names_claim_it():
+    registry = OrgRegistry()
+    first = registry.add_name("MSC")
+    maji = registry.add_name("Maji Safi Collective (MSC)")
+    assert maji.key == first.key and maji.name == "Maji Safi Collective"
+    marine = registry.add_name("Marine Stewardship Council (MSC)")
+    assert marine.key != maji.key
+    assert registry.resolve("MSC") is None
+
+
 def test_placeholders_are_not_organisations():
     registry = OrgRegistry()
     assert registry.add_name("Information Redacted") is None
