@@ -285,6 +285,51 @@ def bot(
         _fail(exc)
 
 
+submissions_app = typer.Typer(help="Moderate solutions shared through the API or the Telegram bot.")
+app.add_typer(submissions_app, name="submissions")
+
+
+@submissions_app.command("list")
+def submissions_list(
+    status: Annotated[str, typer.Option(help="pending, approved, rejected or all.")] = "pending",
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """List submissions waiting for moderation (or all of them)."""
+    services = _services()
+    items = services.submissions.list(None if status == "all" else status)
+    if as_json:
+        typer.echo(json.dumps([i.to_dict() for i in items], ensure_ascii=False, indent=2))
+        return
+    if not items:
+        typer.echo(f"no {status} submissions")
+    for item in items:
+        typer.echo(f"{item.id}  [{item.status}; {item.source}; {','.join(item.countries)}]  {item.title}")
+
+
+@submissions_app.command("approve")
+def submissions_approve(submission_id: Annotated[str, typer.Argument(help="Submission id (sub-...).")]) -> None:
+    """Publish a submission into the knowledge base (written as Markdown under the data dir, then ingested)."""
+    services = _services()
+    try:
+        summary = services.approve_submission(submission_id)
+    except GalaxyError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"approved {submission_id}: {summary.added} added, {summary.updated} updated, {summary.chunks} chunks")
+
+
+@submissions_app.command("reject")
+def submissions_reject(submission_id: Annotated[str, typer.Argument(help="Submission id (sub-...).")]) -> None:
+    """Drop a submission."""
+    services = _services()
+    try:
+        services.submissions.reject(submission_id)
+    except GalaxyError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"rejected {submission_id}")
+
+
 def main(argv: Optional[list[str]] = None) -> None:
     app(args=argv, prog_name="galaxy")
 

@@ -10,12 +10,13 @@ organisation index, bench/partners_eval.py):
 
   R       relevance of its documents to the need, with diminishing returns: Σ_i decay^i · r_i over its documents
           sorted by r (the best counts fully, the second `decay` of its value...). r = role weight × document
-          relevance, and document relevance = 0.5·dense + 0.25·words + 0.25·rank, where dense is the embedding
+          relevance, and document relevance = 0.6·dense + 0.2·words + 0.2·rank, where dense is the embedding
           similarity mapped from [zero, full] to [0, 1] (DENSE_CALIBRATION, per embedding model), words the share
           of the need's words found in the document, and rank its fused retrieval score over the best possible one.
           Floors: candidates with R < min_relevance are dropped, and nothing at all is suggested for a need off the
           knowledge base's subject (`on_topic`: the need names a development topic, i.e. find_sdgs finds an SDG in
-          it, and the best document reaches `zero`; or, without an SDG, the best document reaches `gate`).
+          it, and the best document reaches `gate_sdg`; or, without an SDG, the best document reaches `gate`; for
+          languages find_sdgs has no keywords for, the best document at `gate_sdg` sharing half the need's words).
   SDG     share of the need's SDGs (assistant.sdg.find_sdgs on the need; else the SDGs of the best documents)
           found in the organisation's portfolio.
   THEME   cosine between the need's themes (the themes of the best documents, weighted by their relevance) and
@@ -66,14 +67,15 @@ SOUTH_FACTOR = 1.2
 SAME_REGION_FACTOR = 1.25
 SIMILAR_CONTEXT_FACTOR = 1.1
 MIN_RELEVANCE = 0.25
-#: Embedding cosine -> document relevance 0 (at "zero") .. 1 (at "full"), and the similarity a need without any
-#: SDG keyword must reach to count as on topic ("gate"). Cosines are model-specific. e5: calibrated on the dev set
+#: Embedding cosine -> document relevance 0 (at "zero") .. 1 (at "full"), and the similarity the best document must
+#: reach for a need to count as on topic: "gate_sdg" when the need names an SDG topic, "gate" otherwise. Cosines
+#: are model-specific. e5: calibrated on the dev set
 #: over the 895 AccLabs records (partner needs 0.830-0.872; the ten off-topic questions, none naming an SDG, at most
 #: 0.838; the two partner needs without an SDG keyword at 0.849) and on the shipped corpus.
 DENSE_CALIBRATION = {
-    "multilingual-e5-small-q4": {"zero": 0.80, "full": 0.88, "gate": 0.845},
+    "multilingual-e5-small-q4": {"zero": 0.81, "full": 0.88, "gate_sdg": 0.80, "gate": 0.845},
     # not calibrated (English-only model, different cosine range): a conservative guess
-    "all-MiniLM-L6-v2-int8": {"zero": 0.35, "full": 0.65, "gate": 0.55},
+    "all-MiniLM-L6-v2-int8": {"zero": 0.35, "full": 0.65, "gate_sdg": 0.35, "gate": 0.55},
 }
 DEFAULT_CALIBRATION = "multilingual-e5-small-q4"
 #: A document "matches" (track record, citations) from this relevance on.
@@ -91,6 +93,12 @@ ROLE_WEIGHTS = {"profile": 1.0, "provider": 1.0, "implementing": 1.0, "funding":
 FUNDER_WEIGHT_FOR_MONEY = 1.0
 MAX_FUNDING = 3
 MIN_FUNDING_RELEVANCE = 0.3
+#: A funding opportunity is listed only if its relevance is at least this share of the best one's.
+FUNDING_RELATIVE_FLOOR = 0.6
+#: Languages assistant.sdg detects SDG keywords in; needs in other languages (ar, sw) can pass the topic gate on
+#: their words instead: the best document at `gate_sdg` with at least GATE_COVERAGE of the need's words.
+SDG_KEYWORD_LANGUAGES = ("en", "fr", "es", "pt")
+GATE_COVERAGE = 0.5
 
 #: Matched on folded text (no accents), so every alternative is written without accents.
 _FUNDING_WORDS = re.compile(
@@ -236,6 +244,14 @@ _MONEY_TOPICS = re.compile(
 )
 
 
+def money_topic(need: str) -> str:
+    """The need without its money words ("grants for solar irrigation" -> "for solar irrigation"): every funding
+    opportunity is about money, so only the topic tells them apart."""
+    kept = "".join(part for part in re.findall(r"\w+|\W+", need) if not _FUNDING_WORDS.fullmatch(fold(part)))
+    kept = " ".join(kept.split())
+    return kept if re.search(r"\w", kept) else need
+
+
 def asks_for_money(need: str) -> bool:
     """True when the need asks who funds, for grants, loans... ("qui finance", "subvenciones")."""
     return bool(_FUNDING_WORDS.search(_MONEY_TOPICS.sub(" ", fold(need))))
@@ -279,28 +295,32 @@ _LANGUAGE_NAMES = {
 #: Reason templates per language; other languages fall back to English.
 _TEMPLATES = {
     "en": {"solutions": "{n} matching solution(s), e.g. “{title}”", "activities": "{n} matching activit(y/ies), e.g. “{title}”",
-           "profile": "its profile matches the need", "based": "based in {place}", "south": "Global South",
+           "profile": "its profile matches the need", "based": "based in {place}", "works_in": "active in {place}",
+           "south": "Global South",
            "same_region": "same region as you", "similar": "a context close to yours",
            "language": "works in {language}", "graph": "already works with {names}", "offers": "offers {offers}",
            "funding_for": "funds {what}", "open_to": "open to {places}", "amount": "amount {amount}",
            "deadline": "deadline {deadline}", "funder": "by {funder}"},
     "fr": {"solutions": "{n} solution(s) correspondante(s), p. ex. « {title} »",
            "activities": "{n} activité(s) correspondante(s), p. ex. « {title} »",
-           "profile": "son profil correspond au besoin", "based": "basé : {place}", "south": "Sud global",
+           "profile": "son profil correspond au besoin", "based": "basé : {place}", "works_in": "actif : {place}",
+           "south": "Sud global",
            "same_region": "même région que vous", "similar": "contexte proche du vôtre",
            "language": "travaille en {language}", "graph": "travaille déjà avec {names}", "offers": "propose {offers}",
            "funding_for": "finance {what}", "open_to": "ouvert à {places}", "amount": "montant {amount}",
            "deadline": "date limite {deadline}", "funder": "par {funder}"},
     "es": {"solutions": "{n} solución(es) que coinciden, p. ej. «{title}»",
            "activities": "{n} actividad(es) que coinciden, p. ej. «{title}»",
-           "profile": "su perfil coincide con la necesidad", "based": "sede: {place}", "south": "Sur Global",
+           "profile": "su perfil coincide con la necesidad", "based": "sede: {place}", "works_in": "activo en: {place}",
+           "south": "Sur Global",
            "same_region": "misma región que usted", "similar": "contexto parecido al suyo",
            "language": "trabaja en {language}", "graph": "ya trabaja con {names}", "offers": "ofrece {offers}",
            "funding_for": "financia {what}", "open_to": "abierto a {places}", "amount": "monto {amount}",
            "deadline": "fecha límite {deadline}", "funder": "de {funder}"},
     "pt": {"solutions": "{n} solução(ões) correspondente(s), p. ex. «{title}»",
            "activities": "{n} atividade(s) correspondente(s), p. ex. «{title}»",
-           "profile": "o seu perfil corresponde à necessidade", "based": "sede: {place}", "south": "Sul Global",
+           "profile": "o seu perfil corresponde à necessidade", "based": "sede: {place}", "works_in": "ativo em: {place}",
+           "south": "Sul Global",
            "same_region": "mesma região que você", "similar": "contexto próximo do seu",
            "language": "trabalha em {language}", "graph": "já trabalha com {names}", "offers": "oferece {offers}",
            "funding_for": "financia {what}", "open_to": "aberto a {places}", "amount": "montante {amount}",
@@ -355,11 +375,12 @@ def context_fit(org_countries: list[str], seeker_codes: set[str]) -> str | None:
 
 
 def document_relevance(hit: Hit, best_possible: float, calibration: dict | None = None) -> float:
-    """0..1: 0.5·dense + 0.25·words + 0.25·rank (module docstring)."""
+    """0..1: 0.6·dense + 0.2·words + 0.2·rank (module docstring). Dense similarity weighs most: it is the one
+    signal that sees across languages (a Spanish need, a French record)."""
     cal = calibration or DENSE_CALIBRATION[DEFAULT_CALIBRATION]
     dense = min(1.0, max(0.0, (hit.dense - cal["zero"]) / (cal["full"] - cal["zero"])))
     rank = min(1.0, hit.score / best_possible) if best_possible > 0 else 0.0
-    return 0.5 * dense + 0.25 * min(1.0, hit.lexical) + 0.25 * rank
+    return 0.6 * dense + 0.2 * min(1.0, hit.lexical) + 0.2 * rank
 
 
 def _cosine(a: Counter, b: Counter) -> float:
@@ -412,10 +433,10 @@ class PartnerFinder:
 
     # -- suggestions ---------------------------------------------------------------------------------------------
     def suggest(self, need: str, seeker_country: str | None = None, seeker_org: str | None = None,
-                k: int = 5, **weight_overrides) -> PartnerResult:
+                k: int = 5, *, with_funding: bool = True, **weight_overrides) -> PartnerResult:
         """Organisations (or labs / countries) with solutions matching `need`, best first, each with a reason in
         the need's language and the documents it rests on; plus funding opportunities when the need asks for
-        money. Weight overrides: any `Weights` field, e.g. `south=1.0`."""
+        money (unless `with_funding` is False). Weight overrides: any `Weights` field, e.g. `south=1.0`."""
         weights = self.weights.with_overrides(**weight_overrides)
         registry = self.registry
         analysis = self.retriever.analyse(need)
@@ -424,7 +445,7 @@ class PartnerFinder:
         seeker_codes = self._seeker_codes(seeker_country, analysis)
 
         funding: list[dict] = []
-        if money:
+        if money and with_funding:
             funding = self._funding(need, analysis, seeker_codes, language)
 
         # Places named in the need describe the seeker's context, not where a partner must come from: no
@@ -493,7 +514,10 @@ class PartnerFinder:
             return False
         cal = self.calibration
         if find_sdgs(need):
-            return result.top_dense >= cal["zero"]
+            return result.top_dense >= cal["gate_sdg"]
+        if result.analysis.language not in SDG_KEYWORD_LANGUAGES and result.top_dense >= cal["gate_sdg"] \
+                and result.top_coverage >= GATE_COVERAGE:
+            return True
         return result.top_dense >= cal["gate"]
 
     def _seeker_codes(self, seeker_country: str | None, analysis) -> set[str]:
@@ -546,7 +570,8 @@ class PartnerFinder:
             label = f"{place} ({region})" if region and region != place else place
             if org.global_south:
                 label = f"{label}, {t['south']}"
-            parts.append(t["based"].format(place=label))
+            # where it is based when known, else where it has worked
+            parts.append((t["based"] if org.home else t["works_in"]).format(place=label))
         if signals.context == "same-region":
             parts.append(t["same_region"])
         elif signals.context == "similar":
@@ -566,15 +591,17 @@ class PartnerFinder:
 
     # -- funding ---------------------------------------------------------------------------------------------------
     def _funding(self, need: str, analysis, seeker_codes: set[str], language: str) -> list[dict]:
-        result = self.retriever.search(need, k=8, filters=Filters(kinds=["funding"]), analysis=analysis,
+        result = self.retriever.search(money_topic(need), k=8, filters=Filters(kinds=["funding"]),
                                        use_query_understanding=False)
         if not self.on_topic(need, result):
             return []
         best_possible = (self.retriever.dense_weight + self.retriever.lexical_weight) / (RRF_K + 1)
+        relevance = {hit.doc.id: document_relevance(hit, best_possible, self.calibration) for hit in result.hits}
+        floor = max(MIN_FUNDING_RELEVANCE, FUNDING_RELATIVE_FLOOR * max(relevance.values(), default=0.0))
         scored = []
         for hit in result.hits:
-            r = document_relevance(hit, best_possible, self.calibration)
-            if r < MIN_FUNDING_RELEVANCE:
+            r = relevance[hit.doc.id]
+            if r < floor:
                 continue
             doc = hit.doc
             fit = context_fit(doc.countries, seeker_codes)
@@ -607,7 +634,7 @@ class PartnerFinder:
         """Partner suggestions attached to an answer, only when the question asks for partners or help."""
         if not asks_for_partners(question):
             return []
-        return [p.to_dict() for p in self.suggest(question, k=3).partners]
+        return [p.to_dict() for p in self.suggest(question, k=3, with_funding=False).partners]
 
 
 # -- CLI helper (the lead wires `galaxy partners`) ----------------------------------------------------------------------

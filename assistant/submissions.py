@@ -133,9 +133,15 @@ class SubmissionQueue:
         if cur.rowcount == 0:
             raise NotFound(f"No submission '{submission_id}'.")
 
+    def _pending(self, submission_id: str) -> Submission:
+        sub = self.get(submission_id)
+        if sub.status != "pending":
+            raise InvalidInput(f"Submission '{submission_id}' is already {sub.status}.")
+        return sub
+
     def approve(self, submission_id: str) -> Path:
         """Write the submission as a corpus document; the caller ingests `publish_dir`."""
-        sub = self.get(submission_id)
+        sub = self._pending(submission_id)
         self.publish_dir.mkdir(parents=True, exist_ok=True)
         meta = {
             "id": sub.id, "kind": "solution", "title": sub.title, "summary": sub.summary,
@@ -153,7 +159,7 @@ class SubmissionQueue:
         return path
 
     def reject(self, submission_id: str) -> None:
-        self.get(submission_id)
+        self._pending(submission_id)
         self._set_status(submission_id, "rejected")
 
     def close(self) -> None:

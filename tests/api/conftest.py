@@ -24,8 +24,7 @@ class LiveServer:
     def __init__(self, app):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, loop="asyncio", log_level="warning",
-                                lifespan="off")
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, loop="asyncio", log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

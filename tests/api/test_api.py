@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import json
+import re
 import threading
 import time
 import uuid
@@ -61,7 +61,7 @@ def test_unanswerable_question_is_not_grounded(client):
 
 @pytest.mark.parametrize("how", ["flag", "accept"])
 def test_ask_streams_tokens_then_one_final(client, how):
-    payload = {"question": "fog catchers in Peru"}
+    payload = {"question": "How do solar water kiosks work in Kenya?"}
     headers = {}
     if how == "flag":
         payload["stream"] = True
@@ -150,7 +150,7 @@ def test_document_by_id_and_unknown_id(client):
 
 # -- feedback and submissions -------------------------------------------------------------------------------
 def test_feedback_is_stored(client, corpus_server):
-    answer = client.post("/v1/ask", json={"question": "fog catchers in Peru"}).json()
+    answer = client.post("/v1/ask", json={"question": "How do solar water kiosks work in Kenya?"}).json()
     r = client.post("/v1/feedback", json={"session_id": answer["session_id"], "answer_id": answer["answer_id"],
                                           "rating": "down", "comment": "Too short"})
     assert r.status_code == 201
@@ -433,6 +433,10 @@ def test_widget_is_small_cached_and_gzipped(client):
     assert again.status_code == 304 and not again.content
 
 
+def widget_tag(html: str) -> str:
+    return re.search(r'<script src="/widget.js"[^>]*>', html).group(0)
+
+
 def test_demo_page_embeds_the_widget_under_a_strict_csp(client):
     r = client.get("/")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
@@ -440,10 +444,10 @@ def test_demo_page_embeds_the_widget_under_a_strict_csp(client):
     csp = r.headers["content-security-policy"]
     assert "default-src 'none'" in csp and "script-src 'self'" in csp and "connect-src 'self'" in csp
     assert "http" not in csp and "*" not in csp and "unsafe" not in csp
-    assert '<script src="/widget.js"' in r.text and "async" in r.text
-    assert 'data-lang="ar"' in client.get("/", params={"lang": "ar"}).text
+    assert "async" in widget_tag(r.text) and "data-lang" not in widget_tag(r.text)
+    assert 'data-lang="ar"' in widget_tag(client.get("/", params={"lang": "ar"}).text)
     hostile = client.get("/", params={"lang": '"><script>alert(1)</script>'}).text
-    assert "alert(1)" not in hostile and "data-lang" not in hostile
+    assert "alert(1)" not in hostile and "data-lang" not in widget_tag(hostile)
 
 
 def test_openapi_documents_the_api(client):
@@ -458,10 +462,16 @@ def test_openapi_documents_the_api(client):
 
 # -- Telegram webhook --------------------------------------------------------------------------------------
 def test_telegram_webhook_checks_the_secret(sandbox_services):
-    received = []
+    received, closed = [], []
 
-    async def webhook(update: dict) -> None:
-        received.append(update)
+    class Webhook:
+        async def __call__(self, update: dict) -> None:
+            received.append(update)
+
+        async def aclose(self) -> None:
+            closed.append(True)
+
+    webhook = Webhook()
 
     settings = sandbox_services.settings
     telegram = type(settings.telegram).model_validate(settings.telegram.model_dump() | {"webhook_secret": "tg-secret"})
@@ -474,6 +484,7 @@ def test_telegram_webhook_checks_the_secret(sandbox_services):
         ok = httpx.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "tg-secret"})
     assert ok.status_code == 200 and ok.json() == {"ok": True}
     assert received == [update]
+    assert closed == [True]  # released when the server shut down
 
     with serve(sandbox_services, telegram_webhook=webhook) as server:  # no secret configured
         assert httpx.post(f"{server.url}/telegram/webhook", json=update).status_code == 404

