@@ -285,6 +285,21 @@ def bot(
         _fail(exc)
 
 
+@app.command()
+def partners(
+    need: Annotated[str, typer.Argument(help="What you need, in any language.")],
+    country: Annotated[Optional[str], typer.Option("--country", help="Your country (ISO3 or name).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print {partners: [...], funding: [...]} as JSON.")] = False,
+) -> None:
+    """Suggest organisations, labs or countries that could help, with reasons and sources."""
+    from assistant.partners import partners_command_output
+
+    try:
+        typer.echo(partners_command_output(_services(), need, country, as_json))
+    except GalaxyError as exc:
+        _fail(exc)
+
+
 submissions_app = typer.Typer(help="Moderate solutions shared through the API or the Telegram bot.")
 app.add_typer(submissions_app, name="submissions")
 

@@ -27,8 +27,8 @@ organisation index, bench/partners_eval.py):
           the score-weighted share of the top `graph_top` matches (scored without the graph) it already worked
           with, counting only links with evidence outside the documents matched for this need (two partners named
           on the same matching solution are not "already working together" evidence twice). TOP is the best
-          preliminary score, so the graph term is in units of the best match: w_graph = 0.5 means that being
-          linked to every top match is worth half the best match.
+          preliminary score, so the graph term is in units of the best match: w_graph = 1 would mean that being
+          linked to every top match is worth as much as the best match itself.
   SOUTH   `south` factor for organisations based in the Global South (geo.COUNTRIES), 1 otherwise or unknown.
   CONTEXT `same_region` factor when it is based in the seeker's region (or works there, when its base is
           unknown); the seeker's place is seeker_country, else the countries and regions the need names.
@@ -51,7 +51,7 @@ from pathlib import Path
 
 from assistant.documents import KnowledgeDocument
 from assistant.geo import PRIMARY_REGIONS, REGIONS, country_name, region_of
-from assistant.orgs import Organisation, OrgRegistry, name_key
+from assistant.orgs import Organisation, OrgRegistry, name_key, split_acronym
 from assistant.retrieval import RRF_K, Filters, Hit, Retriever, SearchResult
 from assistant.sdg import find_sdgs
 from assistant.textproc import fold
@@ -61,17 +61,22 @@ W_SDG = 0.15
 W_THEME = 0.25
 W_TRACK = 0.20
 W_LANGUAGE = 0.10
+#: Chosen on the IATI link-prediction evaluation (bench/partners_eval.py; hits@10 at w_graph 0 / 1 / 2 / 3 / 4 / 6:
+#: 0.16 / 0.31 / 0.39 / 0.43 / 0.44 / 0.45; popularity baseline 0.28): already working with the organisations that
+#: match a need is the strongest sign of a good partner where a real partner graph exists. On the shipped corpus the
+#: only links are co-occurrences on the very documents matched, which do not count, so it rarely fires there.
 W_GRAPH = 3.0
 RELEVANCE_DECAY = 0.5
 SOUTH_FACTOR = 1.2
 SAME_REGION_FACTOR = 1.25
 SIMILAR_CONTEXT_FACTOR = 1.1
+#: Floor on R: at least one document of fair relevance (or several weaker ones).
 MIN_RELEVANCE = 0.25
 #: Embedding cosine -> document relevance 0 (at "zero") .. 1 (at "full"), and the similarity the best document must
 #: reach for a need to count as on topic: "gate_sdg" when the need names an SDG topic, "gate" otherwise. Cosines
-#: are model-specific. e5: calibrated on the dev set
-#: over the 895 AccLabs records (partner needs 0.830-0.872; the ten off-topic questions, none naming an SDG, at most
-#: 0.838; the two partner needs without an SDG keyword at 0.849) and on the shipped corpus.
+#: are model-specific. e5: calibrated on the dev set over the 895 AccLabs records (best document for the partner
+#: needs 0.830-0.872; for the ten off-topic questions, none naming an SDG, at most 0.838; the two partner needs
+#: without an SDG keyword at 0.849) and on the shipped corpus.
 DENSE_CALIBRATION = {
     "multilingual-e5-small-q4": {"zero": 0.81, "full": 0.88, "gate_sdg": 0.80, "gate": 0.845},
     # not calibrated (English-only model, different cosine range): a conservative guess
@@ -460,7 +465,7 @@ class PartnerFinder:
         need_sdgs, need_themes = self._need_profile(need, result, doc_rel)
 
         seeker_key = registry.key_for(seeker_org) if seeker_org else None
-        seeker_names = {name_key(seeker_org)} if seeker_org else set()
+        seeker_names = {name_key(n) for n in (seeker_org, *split_acronym(seeker_org)) if n} if seeker_org else set()
         seeker_partners = set(registry.neighbours(seeker_key)) if seeker_key else set()
 
         candidates: dict[str, dict[str, float]] = {}  # org key -> doc id -> role-weighted relevance

@@ -314,7 +314,7 @@ def test_slow_answers_do_not_block_other_requests(sandbox_services):
         time.sleep(0.3)
         started = time.monotonic()
         assert httpx.get(f"{server.url}/healthz").status_code == 200
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 5.0  # the engine is blocked for 10 s
         release.set()
         pending.join()
 

@@ -209,3 +209,17 @@ def test_local_gguf_backend_generates_with_the_bundled_model():
     llm = LocalLlamaLLM("", timeout_s=60, threads=2)
     text = complete(llm, [{"role": "user", "content": "Say hello in one short sentence."}], max_tokens=16)
     assert text and len(text) < 400
+
+
+def test_ollama_backend_streams_and_falls_back_on_errors():
+    from assistant.llm import LLMUnavailable, OllamaLLM, complete
+
+    with FakeOpenAI() as fake:
+        fake.reply = "Bonjour tout le monde"
+        llm = OllamaLLM(fake.root_url, "llama3.2", timeout_s=3)
+        pieces = list(llm.stream([{"role": "user", "content": "salut"}], max_tokens=8, temperature=0))
+        assert pieces == ["Bonjour ", "tout ", "le ", "monde "]
+        assert fake.requests[-1]["path"] == "/api/chat" and fake.requests[-1]["body"]["options"]["num_predict"] == 8
+        fake.mode = "error"
+        with pytest.raises(LLMUnavailable):
+            complete(llm, [{"role": "user", "content": "salut"}])

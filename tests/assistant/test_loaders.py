@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -583,10 +582,7 @@ def test_real_acclabs_export():
     assert [r["pad_id"] for r in rows if r not in real] == [" Intergration"]
 
     assert detect_format(ACCLABS_CSV) == "undp-acclabs"
-    start = time.perf_counter()
     docs = load_file(ACCLABS_CSV)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 2.0, f"loading took {elapsed:.2f} s"
 
     assert len(docs) == len(real)
     ids = [d.id for d in docs]

@@ -20,7 +20,11 @@ class FakeOpenAI:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        return f"{self.root_url}/v1"
+
+    @property
+    def root_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def __enter__(self) -> "FakeOpenAI":
         self._thread.start()
@@ -47,6 +51,14 @@ class FakeOpenAI:
                     return
                 if fake.mode == "hang":
                     time.sleep(fake.hang_seconds)
+                if self.path.endswith("/api/chat"):  # native Ollama: one JSON object per line
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/x-ndjson")
+                    self.end_headers()
+                    for word in fake.reply.split(" "):
+                        self.wfile.write((json.dumps({"message": {"content": word + " "}, "done": False}) + "\n").encode())
+                    self.wfile.write(b'{"message": {"content": ""}, "done": true}\n')
+                    return
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
