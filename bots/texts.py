@@ -374,7 +374,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
            "Irrigação solar para hortas no Níger"),
     "ar": ("إعادة استخدام مياه الوضوء لري الحدائق", "إصلاح الأجهزة الإلكترونية وإعادة تدويرها",
            "تحويلات نقدية عبر الهاتف المحمول للأسر النازحة"),
-    "sw": ("Vioski vya maji vinavyotumia nishati ya jua Kenya", "Biogesi kutoka taka za soko kwa kupikia",
+    "sw": ("Maji safi kwa shule za vijijini Kenya", "Biogesi kutoka taka za soko kwa kupikia",
            "Nishati safi kwa vyama vya ushirika vya pwani"),
 }
 
