@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from assistant.sqlite import open_db
 
 MAX_TURNS_KEPT = 20
 
@@ -21,15 +22,11 @@ class Turn:
 
 class ConversationStore:
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.execute(
+        self._conn = open_db(path, (
             "CREATE TABLE IF NOT EXISTS turns (id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL,"
-            " role TEXT NOT NULL, content TEXT NOT NULL, meta TEXT NOT NULL DEFAULT '{}', created REAL NOT NULL)"
-        )
-        self._conn.execute("CREATE INDEX IF NOT EXISTS turns_session ON turns (session_id, id)")
+            " role TEXT NOT NULL, content TEXT NOT NULL, meta TEXT NOT NULL DEFAULT '{}', created REAL NOT NULL);"
+            "CREATE INDEX IF NOT EXISTS turns_session ON turns (session_id, id);"
+        ))
         self._lock = threading.Lock()
 
     def add(self, session_id: str, role: str, content: str, meta: dict | None = None) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from pydantic import PrivateAttr
 
 from assistant.errors import MissingExtraError
 from assistant.settings import EmbeddingSettings
+from assistant.sqlite import open_db
 
 
 class E5Embedding(BaseEmbedding):
@@ -129,11 +129,8 @@ class EmbeddingCache:
     """Vectors by sha256(model + text) in SQLite, so unchanged chunks are never embedded twice."""
 
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB NOT NULL)")
+        self._conn = open_db(path, "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB NOT NULL);",
+                             durable=False)
         self._lock = threading.Lock()
 
     @staticmethod

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.errors import InvalidInput
+from assistant.sqlite import open_db
 
 MAX_COMMENT_CHARS = 2000
 
@@ -26,16 +26,11 @@ class Feedback:
 
 class FeedbackStore:
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        # An acknowledged rating must survive a kill -9 of the process.
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.execute(
+        self._conn = open_db(path, (
             "CREATE TABLE IF NOT EXISTS feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL,"
             " answer_id TEXT NOT NULL, rating TEXT NOT NULL CHECK (rating IN ('up', 'down')),"
-            " comment TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT 'api', created REAL NOT NULL)"
-        )
+            " comment TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT 'api', created REAL NOT NULL);"
+        ))
         self._lock = threading.Lock()
 
     def add(self, session_id: str, answer_id: str, rating: str, comment: str = "", source: str = "api") -> int:

@@ -18,6 +18,7 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from assistant.errors import DataDirError, IndexModelMismatch, StoreUnavailable
 from assistant.settings import ChromaSettings, Settings
+from assistant.sqlite import open_db
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +28,10 @@ class SQLiteKVStore(BaseKVStore):
     it has acknowledged and never leaves half a value."""
 
     def __init__(self, path: Path):
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.execute(
+        self._conn = open_db(path, (
             "CREATE TABLE IF NOT EXISTS kv (collection TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
-            " PRIMARY KEY (collection, key))"
-        )
+            " PRIMARY KEY (collection, key));"
+        ))
         self._lock = threading.RLock()
 
     @property

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import threading
 import time
 import uuid
@@ -18,6 +17,7 @@ from assistant.errors import InvalidInput, NotFound
 from assistant.geo import country_code, region_of
 from assistant.language import detect_language
 from assistant.sdg import normalise_sdgs
+from assistant.sqlite import open_db
 
 LIMITS = {"title": 200, "summary": 1000, "body": 20000, "contact": 200, "provider": 200, "url": 500}
 _EMAIL_OR_URL = re.compile(r"^(https?://\S+|[^@\s]+@[^@\s]+\.[^@\s]+|\+?[0-9 ()-]{6,30})$")
@@ -83,15 +83,11 @@ def validate_submission(data: dict) -> dict:
 
 class SubmissionQueue:
     def __init__(self, path: Path, publish_dir: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.publish_dir = publish_dir
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.execute(
+        self._conn = open_db(path, (
             "CREATE TABLE IF NOT EXISTS submissions (id TEXT PRIMARY KEY, data TEXT NOT NULL, status TEXT NOT NULL,"
-            " created REAL NOT NULL)"
-        )
+            " created REAL NOT NULL);"
+        ))
         self._lock = threading.Lock()
 
     def submit(self, data: dict, source: str = "api") -> Submission:
