@@ -10,6 +10,7 @@ and the answer engine for refusals, false refusals, citation precision and laten
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
 from collections.abc import Callable
@@ -130,6 +131,7 @@ def evaluate_answers(devset: list[dict], services) -> dict:
 
     answerable = [q for q in devset if q["type"] in ("find", "facet")]
     unanswerable = [q for q in devset if q["type"] == "unanswerable"]
+    services.retriever._query_cache.clear()  # answer latency includes embedding the question
     latencies, cited, supported = [], 0, 0
     false_refusals = 0
     for q in answerable:
@@ -141,7 +143,7 @@ def evaluate_answers(devset: list[dict], services) -> dict:
             false_refusals += 1
         by_n = {c.n: c for c in answer.citations}
         for line in answer.text.splitlines():
-            marks = [int(m) for m in __import__("re").findall(r"\[(\d+)\]", line)]
+            marks = [int(m) for m in re.findall(r"\[(\d+)\]", line)]
             for m in marks:
                 cited += 1
                 c = by_n.get(m)

@@ -155,6 +155,8 @@ class Retriever:
     def refresh(self) -> None:
         import bm25s
 
+        # bm25s sets its own logger to DEBUG when imported; its index-building chatter is not ours to print.
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         with self._lock:
             self.kb.invalidate()
             documents = self.kb.documents()
