@@ -56,6 +56,7 @@ from api.security import (
     same_secret,
 )
 from assistant.errors import GalaxyError
+from assistant.logsafe import install_log_redaction
 
 log = logging.getLogger("api")
 
@@ -167,6 +168,8 @@ def create_app(services, *, telegram_webhook: TelegramWebhook | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # uvicorn configures its loggers before the app starts: redact from here, where they exist.
+        install_log_redaction(settings)
         yield
         # The services belong to the composition root; the webhook's bot runs on this server's loop, so it
         # is released here.

@@ -27,6 +27,9 @@ def _settings() -> Settings:
     )
     for noisy in ("chromadb", "httpx", "urllib3", "opentelemetry", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    from assistant.logsafe import install_log_redaction
+
+    install_log_redaction(settings)
     return settings
 
 
