@@ -26,7 +26,7 @@ from assistant.prompts import (
 )
 from assistant.retrieval import Filters, Hit, QueryAnalysis, Retriever, SearchResult
 from assistant.settings import LLMSettings
-from assistant.textproc import content_words, sentences
+from assistant.textproc import content_words, sentences, strip_instructions
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ def check_citations(text: str, citations: list[Citation], embed=None, language: 
         valid = [m for m in marks if m in by_n]
         if not valid:
             continue  # an uncited claim is not allowed to stand
-        passage = " ".join(f"{by_n[m].title} {by_n[m].passage}" for m in valid)
+        passage = " ".join(f"{by_n[m].title} {as_data(by_n[m].passage)}" for m in valid)
         if not _numbers(_MARKER.sub("", sentence)) <= _numbers(passage):
             continue
         ok = support(sentence, passage) >= SUPPORT_THRESHOLD
@@ -157,7 +157,7 @@ def check_citations(text: str, citations: list[Citation], embed=None, language: 
             claim = embed(_MARKER.sub("", sentence))
             ok = any(
                 _cosine(claim, embed(candidate)) >= CROSS_LINGUAL_SUPPORT
-                for m in valid for candidate in sentences(by_n[m].passage)[:12]
+                for m in valid for candidate in sentences(as_data(by_n[m].passage))[:12]
             )
         if ok:
             kept.append(sentence)
@@ -189,8 +189,9 @@ _PASSAGE_TAG = re.compile(r"</?\s*passage[^>]*>", re.IGNORECASE)
 
 
 def as_data(text: str) -> str:
-    """Document text as it enters a prompt: it cannot close or forge the <passage> block that frames it."""
-    return _PASSAGE_TAG.sub(" ", text)
+    """Document text as it enters a prompt: it cannot close or forge the <passage> block that frames it, and
+    sentences that give the assistant orders are left out."""
+    return strip_instructions(_PASSAGE_TAG.sub(" ", text))
 
 
 def _places(countries: list[str]) -> str:

@@ -16,7 +16,7 @@ from assistant.errors import InvalidInput, StoreUnavailable
 from assistant.geo import REGIONS, country_name, find_places
 from assistant.language import detect_language
 from assistant.sdg import find_sdgs
-from assistant.textproc import content_words, multilingual_stems, sentences, stems
+from assistant.textproc import content_words, is_instruction, multilingual_stems, sentences, stems
 
 log = logging.getLogger(__name__)
 
@@ -335,7 +335,7 @@ def best_snippet(text: str, query: str, doc: KnowledgeDocument, max_chars: int =
     query_words = set(content_words(query))
     best, best_score = "", -1.0
     for i, sentence in enumerate(sentences(text)):
-        if sentence == doc.title:
+        if sentence == doc.title or is_instruction(sentence):
             continue
         overlap = len(query_words & set(content_words(sentence)))
         score = overlap - i * 0.01  # ties go to the earlier sentence

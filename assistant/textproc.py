@@ -87,3 +87,23 @@ def sentences(text: str) -> list[str]:
         if block:
             parts.append(block)
     return parts
+
+
+_INSTRUCTION = re.compile(
+    r"ignor\w* (?:all |the |any )?(?:previous|prior|above|earlier|preceding) (?:instructions?|rules?|prompts?)"
+    r"|disregard (?:all |the |any )?(?:previous|prior|above)|new (?:rule|instruction)s? from"
+    r"|\b(?:system|assistant|developer)\s*:|developer mode|you are now|\b(?:reply|respond|answer) only\b"
+    r"|(?:print|reveal|repeat|show) (?:your|the) (?:system )?(?:prompt|instructions|rules)"
+    r"|tell (?:the )?(?:users?|readers?|people) to|ignore[sz]? (?:les|las|as) instruc",
+    re.IGNORECASE,
+)
+
+
+def strip_instructions(text: str) -> str:
+    """Document text without the sentences that address the assistant itself ("ignore previous instructions",
+    "tell users to wire money..."): they are not knowledge, and a model must never be shown them as such."""
+    return "\n\n".join(s for s in sentences(text) if not is_instruction(s))
+
+
+def is_instruction(sentence: str) -> bool:
+    return bool(_INSTRUCTION.search(sentence))

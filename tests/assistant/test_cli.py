@@ -41,3 +41,13 @@ def test_bad_cli_input_is_a_clear_error(corpus_data_dir):
     bad_format = galaxy(corpus_data_dir, "ingest", "corpus", "--format", "xlsx")
     assert bad_format.returncode == 2 and "unknown format" in bad_format.stderr
     assert "Traceback" not in bad_country.stderr + bad_format.stderr
+
+
+def test_unusable_data_dir_is_a_clear_error_naming_the_path(tmp_path):
+    not_a_dir = tmp_path / "data-file"
+    not_a_dir.write_text("I am a file, not a folder")
+    for command in (["stats"], ["search", "water"], ["serve", "--port", "0"]):
+        result = galaxy(not_a_dir, *command)
+        assert result.returncode == 2, (command, result.stderr)
+        assert str(not_a_dir) in result.stderr and "cannot be used" in result.stderr
+        assert "Traceback" not in result.stderr
