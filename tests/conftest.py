@@ -95,3 +95,22 @@ def corpus_services(corpus_data_dir):
     services = build_services(load_settings(data_dir=corpus_data_dir))
     yield services
     services.close()
+
+
+def wait_until_ok(url: str, timeout: float = 120, proc=None) -> None:
+    """Poll `url` until it answers 200; fail early if `proc` (the server's process) has exited."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the server exited with status {proc.returncode} before answering {url}")
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")

@@ -14,7 +14,7 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, wait_until_ok
 
 
 def start_server(data_dir, port) -> subprocess.Popen:
@@ -22,17 +22,12 @@ def start_server(data_dir, port) -> subprocess.Popen:
            "GALAXY_API__RATE_LIMIT_PER_MINUTE": "0"}
     proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            pass
-        assert proc.poll() is None, "the server exited during start-up"
-        time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("server did not become ready")
+    try:
+        wait_until_ok(f"http://127.0.0.1:{port}/readyz", proc=proc)
+    except RuntimeError:
+        proc.kill()
+        raise
+    return proc
 
 
 @pytest.mark.slow

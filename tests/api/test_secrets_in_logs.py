@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 import httpx
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, wait_until_ok
 
 SECRETS = {
     "GALAXY_API__ADMIN_KEY": "admin-secret-4f1c9",
@@ -35,13 +34,7 @@ def test_server_logs_hold_no_secret(tmp_path, small_corpus):
                                 cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.2)
+            wait_until_ok(f"{url}/healthz", proc=proc)
             key = SECRETS["GALAXY_API__PUBLIC_KEY"]
             with httpx.Client(base_url=url, timeout=30) as http:
                 assert http.post(f"/v1/search?key={key}", json={"query": "water"}).status_code == 200

@@ -13,7 +13,7 @@ import pytest
 from assistant.container import build_knowledge_base
 from assistant.errors import IndexModelMismatch
 from assistant.store import KnowledgeStore, open_store
-from tests.conftest import ROOT, free_port, write_doc
+from tests.conftest import ROOT, free_port, wait_until_ok, write_doc
 
 
 def chunk_metas(kb) -> list[dict]:
@@ -208,15 +208,7 @@ def test_chroma_server_mode_ingests_and_queries(tmp_path, small_corpus):
     server = subprocess.Popen([str(chroma_bin), "run", "--path", str(tmp_path / "chroma-server"), "--host",
                                "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        import httpx
-
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        wait_until_ok(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=60, proc=server)
         from assistant.settings import load_settings
 
         settings = load_settings(data_dir=tmp_path / "data", chroma={"mode": "server", "host": "127.0.0.1", "port": port})
