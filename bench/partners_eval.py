@@ -29,7 +29,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.orgs import Organisation, OrgRegistry  # noqa: E402
-from assistant.partners import Signals, Weights, apply_graph_signal, context_fit, score_candidate  # noqa: E402
+from assistant.partners import (  # noqa: E402
+    Signals,
+    Weights,
+    _cosine,
+    apply_graph_signal,
+    context_fit,
+    score_candidate,
+)
 from assistant.sdg import find_sdgs  # noqa: E402
 from assistant.textproc import words  # noqa: E402
 
@@ -152,15 +159,6 @@ class IndexScorer:
         apply_graph_signal(signals, lambda key: self.registry.orgs[key].partners, self.weights)
         scored = sorted(((score_candidate(s, self.weights), key) for key, s in signals.items()), key=lambda x: (-x[0], x[1]))
         return [key for score, key in scored[:k] if score > 0]
-
-
-def _cosine(a: Counter, b: Counter) -> float:
-    if not a or not b:
-        return 0.0
-    dot = sum(v * b.get(k, 0) for k, v in a.items())
-    na = math.sqrt(sum(v * v for v in a.values()))
-    nb = math.sqrt(sum(v * v for v in b.values()))
-    return dot / (na * nb) if na and nb else 0.0
 
 
 def popularity_rank(registry: OrgRegistry, seeker: Organisation, k: int = 10) -> list[str]:
