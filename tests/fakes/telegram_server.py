@@ -22,8 +22,10 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl
+
+from tests.fakes.loopback import LoopbackServer
 
 BOT_USER = {"id": 777000111, "is_bot": True, "first_name": "Galaxy", "username": "galaxy_test_bot",
             "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
@@ -109,7 +111,7 @@ class Call:
         return [b["callback_data"] for b in self.buttons() if "callback_data" in b]
 
 
-class FakeTelegram:
+class FakeTelegram(LoopbackServer):
     def __init__(self, token: str = "123456:TEST-fake-token"):
         self.token = token
         self.calls: list[Call] = []
@@ -122,22 +124,12 @@ class FakeTelegram:
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(5000)
         self._callback_ids = itertools.count(9000)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__()
 
     # -- lifecycle --------------------------------------------------------------------------------------------
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
-
-    def __enter__(self) -> "FakeTelegram":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return f"{self.root_url}/bot"
 
     # -- driving the bot ----------------------------------------------------------------------------------------
     def _user(self, user_id: int, language_code: str | None, first_name: str) -> dict:
