@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from assistant.documents import KnowledgeDocument
 from assistant.embeddings import CachedEmbedding, EmbeddingCache, build_embedding
+from assistant.errors import LoadError
 from assistant.ingest import Ingestor, catalogue
 from assistant.settings import Settings
 from assistant.store import KnowledgeStore, ensure_data_dir, open_store
@@ -74,10 +75,17 @@ class Services:
 
     def approve_submission(self, submission_id: str):
         """Publish a moderated submission into the knowledge base; returns the ingest summary."""
-        path = self.submissions.approve(submission_id)
-        summary = self.kb.ingestor.ingest([path], progress=False)
+        summaries = []
+
+        def publish(path):
+            summary = self.kb.ingestor.ingest([path], progress=False)  # a store outage raises StoreUnavailable
+            if not summary.ok:
+                raise LoadError(path, "; ".join(reason for _, reason in summary.failures))
+            summaries.append(summary)
+
+        self.submissions.approve(submission_id, publish=publish)
         self.refresh()
-        return summary
+        return summaries[0]
 
     def close(self) -> None:
         for closable in (self.conversations, self.feedback, self.submissions, self.kb):

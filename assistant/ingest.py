@@ -125,6 +125,10 @@ class Ingestor:
         progress: bool | None = None,
         on_failure: Callable[[str, str], None] | None = None,
     ) -> IngestSummary:
+        with self.store.outage_guard():
+            return self._ingest(paths, fmt, prune, progress, on_failure)
+
+    def _ingest(self, paths, fmt, prune, progress, on_failure) -> IngestSummary:
         started = time.perf_counter()
         summary = IngestSummary(recovered=self.recover())
         report = load_paths(paths, fmt)

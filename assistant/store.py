@@ -6,6 +6,8 @@ import json
 import logging
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from llama_index.core.storage.kvstore.types import DEFAULT_COLLECTION, BaseKVStore
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
-from assistant.errors import DataDirError, IndexModelMismatch, StoreUnavailable
+from assistant.errors import DataDirError, GalaxyError, IndexModelMismatch, StoreUnavailable
 from assistant.settings import ChromaSettings, Settings
 from assistant.sqlite import open_db
 
@@ -159,6 +161,24 @@ class KnowledgeStore:
 
     def count_chunks(self) -> int:
         return int(self.collection.count())
+
+    @contextmanager
+    def outage_guard(self) -> Iterator[None]:
+        """Turn a failure while the Chroma server is unreachable into StoreUnavailable (a 503, not a 500).
+
+        The client raises whatever its transport raises; asking the collection for its size tells an outage
+        apart from any other error, which is re-raised unchanged.
+        """
+        try:
+            yield
+        except GalaxyError:
+            raise
+        except Exception as exc:
+            try:
+                self.collection.count()
+            except Exception:
+                raise StoreUnavailable(f"Chroma: {exc}") from exc
+            raise
 
     def close(self) -> None:
         self.kv.close()

@@ -8,6 +8,7 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -135,8 +136,12 @@ class SubmissionQueue:
             raise InvalidInput(f"Submission '{submission_id}' is already {sub.status}.")
         return sub
 
-    def approve(self, submission_id: str) -> Path:
-        """Write the submission as a corpus document; the caller ingests `publish_dir`."""
+    def approve(self, submission_id: str, publish: Callable[[Path], object] | None = None) -> Path:
+        """Write the submission as a corpus document, hand it to `publish` (the ingestion), then mark it approved.
+
+        If `publish` fails (the store is down, say), the document is withdrawn and the submission stays pending,
+        so the moderator can simply approve it again later: nothing is lost and nothing is half-published.
+        """
         sub = self._pending(submission_id)
         self.publish_dir.mkdir(parents=True, exist_ok=True)
         meta = {
@@ -151,6 +156,12 @@ class SubmissionQueue:
         tmp.write_text("---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n" + sub.body + "\n",
                        encoding="utf-8")
         tmp.replace(path)  # atomic: a half-written file never reaches the index
+        if publish is not None:
+            try:
+                publish(path)
+            except BaseException:
+                path.unlink(missing_ok=True)
+                raise
         self._set_status(submission_id, "approved")
         return path
 

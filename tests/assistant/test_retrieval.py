@@ -79,3 +79,20 @@ def test_hit_dict_has_the_api_shape(corpus_services):
     hit = next(h for h in hits if h.doc.id == "sol-per-fog-catchers-water").to_dict()
     assert set(hit) == {"doc_id", "title", "kind", "countries", "sdgs", "score", "snippet", "url"}
     assert hit["doc_id"] == "sol-per-fog-catchers-water" and hit["url"].startswith("https://")
+
+
+def test_dense_ranking_is_exact_over_the_stored_vectors(corpus_services):
+    """Every chunk can be found: the dense ranking equals a brute-force cosine scan of Chroma's own vectors."""
+    import numpy as np
+
+    retriever = corpus_services.retriever
+    stored = corpus_services.kb.store.collection.get(include=["embeddings"])
+    vectors = np.asarray(stored["embeddings"], dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    query = retriever.embed_query("cooling milk with solar power for herders")
+    expected = [stored["ids"][i] for i in np.argsort(-(vectors @ np.asarray(query, dtype=np.float32)), kind="stable")]
+    got = [chunk_id for chunk_id, _ in retriever._dense(query, None, len(expected))]
+    assert got == expected
+    kenyan = {d for d, doc in retriever.documents.items() if "KEN" in doc.countries}
+    only_kenya = retriever._dense(query, kenyan, 5)
+    assert only_kenya and {retriever.chunks[retriever.chunk_index[c]].doc_id for c, _ in only_kenya} <= kenyan
