@@ -223,15 +223,16 @@ def evaluate(
     data_dir: Annotated[Path, typer.Option(help="Where to keep the evaluation index (re-used between runs).")] = Path(
         "data/eval-acclabs"),
     as_json: Annotated[Optional[Path], typer.Option("--json", help="Also write the results to this file.")] = None,
+    heldout: Annotated[bool, typer.Option("--heldout", help="Use the held-out questions instead of the development set.")] = False,
 ) -> None:
     """Evaluate retrieval and answers on the development set over the real AccLabs records."""
     _settings()
-    from assistant.evaluation import ACCLABS_CSV, format_results, run_evaluation
+    from assistant.evaluation import ACCLABS_CSV, DEVSET, HELDOUT, format_results, run_evaluation
 
     if not ACCLABS_CSV.exists():
         typer.echo(f"error: {ACCLABS_CSV} not found (the shared data sits beside the checkout)", err=True)
         raise typer.Exit(2)
-    results = run_evaluation(data_dir)
+    results = run_evaluation(data_dir, HELDOUT if heldout else DEVSET)
     typer.echo(format_results(results))
     if as_json:
         as_json.write_text(json.dumps(results, indent=2))
