@@ -45,6 +45,8 @@ class Token:
 
 def fold(text: str) -> str:
     """Accent- and case-insensitive form: NFKD, combining marks dropped, casefolded."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 

@@ -14,6 +14,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -360,14 +361,20 @@ class Retriever:
         return result
 
 
+@lru_cache(maxsize=8192)
+def _candidate_sentences(text: str, title: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """A passage's sentences that may serve as a snippet, with their words: worked out once per passage, since
+    the same passages come back for question after question."""
+    return tuple((sentence, frozenset(content_words(sentence))) for sentence in sentences(text)
+                 if sentence != title and not is_instruction(sentence))
+
+
 def best_snippet(text: str, query: str, doc: KnowledgeDocument, max_chars: int = 260) -> str:
     """The sentence of the passage that shares most words with the query (the title and summary never count)."""
     query_words = set(content_words(query))
     best, best_score = "", -1.0
-    for i, sentence in enumerate(sentences(text)):
-        if sentence == doc.title or is_instruction(sentence):
-            continue
-        overlap = len(query_words & set(content_words(sentence)))
+    for i, (sentence, sentence_words) in enumerate(_candidate_sentences(text, doc.title)):
+        overlap = len(query_words & sentence_words)
         score = overlap - i * 0.01  # ties go to the earlier sentence
         if score > best_score and len(sentence) > 20:
             best, best_score = sentence, score

@@ -31,6 +31,8 @@ _STEMMER_NAMES = {"en": "english", "fr": "french", "es": "spanish", "pt": "portu
 
 def fold(text: str) -> str:
     """Lower case without accents (Arabic letters are kept)."""
+    if text.isascii():  # nothing to strip; the common case, and many times faster
+        return text.lower()
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return text.casefold()
