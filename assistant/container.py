@@ -12,7 +12,7 @@ from assistant.embeddings import CachedEmbedding, EmbeddingCache, build_embeddin
 from assistant.errors import LoadError
 from assistant.ingest import Ingestor, catalogue
 from assistant.settings import Settings
-from assistant.store import KnowledgeStore, ensure_data_dir, open_store
+from assistant.store import KnowledgeStore, data_dir_guard, ensure_data_dir, open_store
 
 if TYPE_CHECKING:
     from assistant.conversation import ConversationStore
@@ -50,9 +50,10 @@ class KnowledgeBase:
 
 def build_knowledge_base(settings: Settings) -> KnowledgeBase:
     ensure_data_dir(settings.data_dir)
-    model = build_embedding(settings.embedding)
-    embed_model = CachedEmbedding(model, EmbeddingCache(settings.cache_path))
-    store = open_store(settings, embed_model.model_name, embed_model.dim)
+    with data_dir_guard(settings.data_dir):
+        model = build_embedding(settings.embedding)
+        embed_model = CachedEmbedding(model, EmbeddingCache(settings.cache_path))
+        store = open_store(settings, embed_model.model_name, embed_model.dim)
     return KnowledgeBase(settings, embed_model, store)
 
 
@@ -102,13 +103,14 @@ def build_services(settings: Settings, kb: KnowledgeBase | None = None) -> Servi
     from assistant.submissions import SubmissionQueue
 
     kb = kb or build_knowledge_base(settings)
-    retriever = Retriever(kb)
-    conversations = ConversationStore(settings.data_dir / "conversations.sqlite3")
-    partners = PartnerFinder(retriever)
-    engine = AnswerEngine(retriever, conversations, build_llm(settings.llm), settings.llm,
-                          partner_finder=partners.for_answer)
-    return Services(
-        settings, kb, retriever, conversations, engine, partners,
-        FeedbackStore(settings.data_dir / "feedback.sqlite3"),
-        SubmissionQueue(settings.data_dir / "submissions.sqlite3", settings.data_dir / "submissions"),
-    )
+    with data_dir_guard(settings.data_dir):
+        retriever = Retriever(kb)
+        conversations = ConversationStore(settings.data_dir / "conversations.sqlite3")
+        partners = PartnerFinder(retriever)
+        engine = AnswerEngine(retriever, conversations, build_llm(settings.llm), settings.llm,
+                              partner_finder=partners.for_answer)
+        return Services(
+            settings, kb, retriever, conversations, engine, partners,
+            FeedbackStore(settings.data_dir / "feedback.sqlite3"),
+            SubmissionQueue(settings.data_dir / "submissions.sqlite3", settings.data_dir / "submissions"),
+        )

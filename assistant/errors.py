@@ -37,6 +37,11 @@ class IndexModelMismatch(ConfigurationError):
 
 
 class DataDirError(ConfigurationError):
+    """The data directory cannot be written (missing, read-only, disk full): an operator's problem, and a
+    passing one for a client (503: try again later)."""
+
+    status_code = 503
+
     def __init__(self, path, reason: str):
         super().__init__(f"The data directory {path} cannot be used: {reason}.")
         self.path = path

@@ -25,7 +25,7 @@ from llama_index.core.node_parser import SentenceSplitter
 from assistant.documents import NON_EMBEDDED_KEYS, KnowledgeDocument
 from assistant.loaders import load_paths
 from assistant.settings import ChunkSettings
-from assistant.store import KnowledgeStore
+from assistant.store import KnowledgeStore, data_dir_guard
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ class Ingestor:
         progress: bool | None = None,
         on_failure: Callable[[str, str], None] | None = None,
     ) -> IngestSummary:
-        with self.store.outage_guard():
+        with self.store.outage_guard(), data_dir_guard(self.store.data_dir):
             return self._ingest(paths, fmt, prune, progress, on_failure)
 
     def _ingest(self, paths, fmt, prune, progress, on_failure) -> IngestSummary:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import sqlite3
@@ -110,6 +111,31 @@ class UpsertChromaVectorStore(ChromaVectorStore):
         return ids
 
 
+#: How SQLite and Chroma word a full or read-only disk (they wrap the OSError in their own exception types).
+_STORAGE_FAILURES = ("database or disk is full", "no space left", "readonly database", "read-only file system",
+                     "disk quota exceeded")
+_STORAGE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT}
+
+
+@contextmanager
+def data_dir_guard(path: Path) -> Iterator[None]:
+    """A full or read-only disk under the data directory becomes a DataDirError naming it, not a traceback."""
+    try:
+        yield
+    except GalaxyError:
+        raise
+    except OSError as exc:
+        if exc.errno in _STORAGE_ERRNOS:
+            raise DataDirError(path, exc.strerror or str(exc)) from exc
+        raise
+    except Exception as exc:
+        message = str(exc).lower()
+        reason = next((failure for failure in _STORAGE_FAILURES if failure in message), None)
+        if reason is None:
+            raise
+        raise DataDirError(path, reason) from exc
+
+
 def ensure_data_dir(path: Path) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -155,6 +181,7 @@ class KnowledgeStore:
     docstore: KVDocumentStore
     model_name: str
     dim: int
+    data_dir: Path = Path(".")
 
     PENDING = "galaxy/pending"
     MANIFEST = "galaxy/manifest"
@@ -210,7 +237,7 @@ def open_store(settings: Settings, model_name: str, dim: int, *, create: bool = 
     kv = SQLiteKVStore(settings.docstore_path)
     docstore = KVDocumentStore(kv, namespace=f"galaxy-{name}")
     vector_store = UpsertChromaVectorStore(chroma_collection=collection)
-    return KnowledgeStore(client, collection, vector_store, kv, docstore, model_name, dim)
+    return KnowledgeStore(client, collection, vector_store, kv, docstore, model_name, dim, settings.data_dir)
 
 
 def drop_index(settings: Settings) -> None:
