@@ -77,3 +77,20 @@ def test_cli_moderation_publishes_into_the_index(tmp_path, small_corpus):
     assert found["hits"][0]["doc_id"] == sub.id
     again = galaxy("submissions", "approve", sub.id)
     assert again.returncode == 2 and "already approved" in again.stderr
+
+
+def test_a_failed_publication_leaves_the_submission_pending_and_no_file(tmp_path):
+    queue = SubmissionQueue(tmp_path / "s.sqlite3", tmp_path / "published")
+    sub = queue.submit(GOOD, source="api")
+
+    def store_down(path):
+        assert path.exists()  # the ingestion sees the whole document...
+        raise ConnectionError("chroma went away")
+
+    with pytest.raises(ConnectionError):
+        queue.approve(sub.id, publish=store_down)
+    assert queue.get(sub.id).status == "pending"  # ...but a failure publishes nothing
+    assert list((tmp_path / "published").glob("*.md")) == []
+    published = []
+    path = queue.approve(sub.id, publish=published.append)
+    assert published == [path] and queue.get(sub.id).status == "approved"
