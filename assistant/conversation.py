@@ -43,6 +43,10 @@ class ConversationStore:
             ).fetchall()
         return [Turn(role, content, json.loads(meta)) for role, content, meta in reversed(rows)]
 
+    def sessions(self) -> list[str]:
+        with self._lock:
+            return [row[0] for row in self._conn.execute("SELECT DISTINCT session_id FROM turns ORDER BY session_id")]
+
     def reset(self, session_id: str) -> None:
         with self._lock:
             self._conn.execute("DELETE FROM turns WHERE session_id=?", (session_id,))
