@@ -303,10 +303,15 @@ class Retriever:
             boosted_docs = {d for d, doc in documents.items() if places & set(doc.countries)}
             if allowed is not None:
                 boosted_docs &= allowed
-            if boosted_docs:
-                seen = {cid for cid, _ in dense}
-                dense += [(cid, s) for cid, s in self._dense(vector, boosted_docs, 30) if cid not in seen]
-                dense.sort(key=lambda x: -x[1])
+            # A boost only reorders what was retrieved: the place's own documents, and those of the place that
+            # also carry an SDG the question names (a facet, from the records' own tags), join the candidates.
+            wanted = set(analysis.sdgs)
+            facet_docs = {d for d in boosted_docs if wanted & set(documents[d].sdgs)}
+            for pool in (boosted_docs, facet_docs):
+                if pool:
+                    seen = {cid for cid, _ in dense}
+                    dense += [(cid, s) for cid, s in self._dense(vector, pool, 30) if cid not in seen]
+            dense.sort(key=lambda x: -x[1])
         lexical = self._lexical(query_stems, allowed, CANDIDATES)
 
         fused: dict[int, float] = {}
