@@ -107,12 +107,16 @@ def naive_dense_ranker(services) -> Callable[[str], list[str]]:
 
 
 def exact_dense_ranker(services) -> Callable[[str], list[str]]:
+    """Plain cosine over the same vectors, scanned exactly (no fusion, no language centring)."""
+    import numpy as np
+
     retriever = services.retriever
 
     def rank(query: str) -> list[str]:
+        sims = np.einsum("ij,j->i", retriever.matrix, np.asarray(retriever.embed_query(query), dtype=np.float32))
         ids: list[str] = []
-        for chunk_id, _ in retriever._dense(retriever.embed_query(query), None, 20):
-            doc_id = retriever.chunks[retriever.chunk_index[chunk_id]].doc_id
+        for i in np.argsort(-sims, kind="stable")[:20]:
+            doc_id = retriever.chunks[i].doc_id
             if doc_id not in ids:
                 ids.append(doc_id)
         return ids

@@ -82,17 +82,30 @@ def test_hit_dict_has_the_api_shape(corpus_services):
 
 
 def test_dense_ranking_is_exact_over_the_stored_vectors(corpus_services):
-    """Every chunk can be found: the dense ranking equals a brute-force cosine scan of Chroma's own vectors."""
+    """Every chunk can be found: the dense ranking is a brute-force scan of Chroma's own vectors, each cosine
+    centred on the question's mean cosine to the chunks of its language (all chunks, for small languages)."""
     import numpy as np
 
+    from assistant.retrieval import MIN_CHUNKS_FOR_LANGUAGE_MEAN
+
     retriever = corpus_services.retriever
-    stored = corpus_services.kb.store.collection.get(include=["embeddings"])
+    stored = corpus_services.kb.store.collection.get(include=["embeddings", "metadatas"])
     vectors = np.asarray(stored["embeddings"], dtype=np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     query = retriever.embed_query("cooling milk with solar power for herders")
-    expected = [stored["ids"][i] for i in np.argsort(-(vectors @ np.asarray(query, dtype=np.float32)), kind="stable")]
-    got = [chunk_id for chunk_id, _ in retriever._dense(query, None, len(expected))]
-    assert got == expected
+    cosines = vectors @ np.asarray(query, dtype=np.float32)
+    languages = np.array([retriever.documents[m["doc_id"]].language for m in stored["metadatas"]])
+    centred = cosines - cosines.mean()
+    for language in set(languages):
+        mine = languages == language
+        if mine.sum() >= MIN_CHUNKS_FOR_LANGUAGE_MEAN:
+            centred[mine] = cosines[mine] - cosines[mine].mean()
+    assert len(set(languages)) > 1
+    expected = [stored["ids"][i] for i in np.argsort(-centred, kind="stable")]
+    got = retriever._dense(query, None, len(expected))
+    assert [chunk_id for chunk_id, _ in got] == expected
+    by_id = dict(zip(stored["ids"], cosines))
+    assert all(abs(cosine - by_id[chunk_id]) < 1e-5 for chunk_id, cosine in got)  # raw cosines come back
     kenyan = {d for d, doc in retriever.documents.items() if "KEN" in doc.countries}
     only_kenya = retriever._dense(query, kenyan, 5)
     assert only_kenya and {retriever.chunks[retriever.chunk_index[c]].doc_id for c, _ in only_kenya} <= kenyan
