@@ -89,6 +89,11 @@ def score_rankings(devset: list[dict], rank: Callable[[str], list[str]], documen
                         percentile(latencies, 0.5), percentile(latencies, 0.95))
 
 
+def documents_in_order(doc_ids) -> list[str]:
+    """Each document once, at its best chunk's place: generous to the chunk-level baselines."""
+    return list(dict.fromkeys(doc_ids))
+
+
 def naive_dense_ranker(services) -> Callable[[str], list[str]]:
     from llama_index.core import VectorStoreIndex
 
@@ -96,12 +101,8 @@ def naive_dense_ranker(services) -> Callable[[str], list[str]]:
     retriever = index.as_retriever(similarity_top_k=20)
 
     def rank(query: str) -> list[str]:
-        ids: list[str] = []
-        for node in retriever.retrieve(query):
-            doc_id = node.node.metadata.get("doc_id") or node.node.ref_doc_id
-            if doc_id not in ids:  # generous to the baseline: a document counts once
-                ids.append(doc_id)
-        return ids
+        return documents_in_order(node.node.metadata.get("doc_id") or node.node.ref_doc_id
+                                  for node in retriever.retrieve(query))
 
     return rank
 
@@ -114,12 +115,7 @@ def exact_dense_ranker(services) -> Callable[[str], list[str]]:
 
     def rank(query: str) -> list[str]:
         sims = np.einsum("ij,j->i", retriever.matrix, np.asarray(retriever.embed_query(query), dtype=np.float32))
-        ids: list[str] = []
-        for i in np.argsort(-sims, kind="stable")[:20]:
-            doc_id = retriever.chunks[i].doc_id
-            if doc_id not in ids:
-                ids.append(doc_id)
-        return ids
+        return documents_in_order(retriever.chunks[i].doc_id for i in np.argsort(-sims, kind="stable")[:20])
 
     return rank
 
@@ -130,12 +126,8 @@ def bm25_ranker(services) -> Callable[[str], list[str]]:
     retriever = services.retriever
 
     def rank(query: str) -> list[str]:
-        ids: list[str] = []
-        for idx, _ in retriever._lexical(list(dict.fromkeys(multilingual_stems(query, retriever.languages))), None, 60):
-            doc_id = retriever.chunks[idx].doc_id
-            if doc_id not in ids:
-                ids.append(doc_id)
-        return ids
+        stems = list(dict.fromkeys(multilingual_stems(query, retriever.languages)))
+        return documents_in_order(retriever.chunks[idx].doc_id for idx, _ in retriever._lexical(stems, None, 60))
 
     return rank
 
