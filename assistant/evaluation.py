@@ -146,12 +146,18 @@ def evaluate_answers(devset: list[dict], services) -> dict:
     unanswerable = [q for q in devset if q["type"] == "unanswerable"]
     services.retriever._query_cache.clear()  # answer latency includes embedding the question
     latencies, cited, supported = [], 0, 0
-    false_refusals = 0
-    for q in answerable:
+
+    def ask(q: dict):
+        """One question in a fresh session, timed; the session is forgotten afterwards."""
         started = time.perf_counter()
         answer = services.engine.ask(q["question"], session_id=f"eval-{q['id']}")
         latencies.append((time.perf_counter() - started) * 1000)
         services.conversations.reset(f"eval-{q['id']}")
+        return answer
+
+    false_refusals = 0
+    for q in answerable:
+        answer = ask(q)
         if not answer.grounded:
             false_refusals += 1
         by_n = {c.n: c for c in answer.citations}
@@ -164,11 +170,7 @@ def evaluate_answers(devset: list[dict], services) -> dict:
                     supported += 1
     refused = 0
     for q in unanswerable:
-        started = time.perf_counter()
-        answer = services.engine.ask(q["question"], session_id=f"eval-{q['id']}")
-        latencies.append((time.perf_counter() - started) * 1000)
-        services.conversations.reset(f"eval-{q['id']}")
-        refused += not answer.grounded
+        refused += not ask(q).grounded
     return {
         "refusal_rate": refused / max(1, len(unanswerable)),
         "false_refusal_rate": false_refusals / max(1, len(answerable)),
