@@ -7,12 +7,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, field_validator
 
-from assistant.documents import KnowledgeDocument
+from assistant.knowledge.documents import KnowledgeDocument
 from assistant.errors import InvalidInput
-from assistant.geo import country_code
-from assistant.prompts import LANGUAGE_NAMES
-from assistant.retrieval import Filters
-from assistant.submissions import LIMITS
+from assistant.text.geo import country_code
+from assistant.answers.prompts import LANGUAGE_NAMES
+from assistant.retrieval.retriever import Filters
+from assistant.community.submissions import LIMITS
 
 Language = Literal[tuple(LANGUAGE_NAMES)]  # type: ignore[valid-type]
 Kind = Literal["solution", "organisation", "funding"]

@@ -7,20 +7,20 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from assistant.documents import KnowledgeDocument
-from assistant.embeddings import CachedEmbedding, EmbeddingCache, build_embedding
+from assistant.knowledge.documents import KnowledgeDocument
+from assistant.knowledge.embeddings import CachedEmbedding, EmbeddingCache, build_embedding
 from assistant.errors import LoadError
-from assistant.ingest import Ingestor, catalogue
+from assistant.knowledge.ingest import Ingestor, catalogue
 from assistant.settings import Settings
-from assistant.store import KnowledgeStore, data_dir_guard, ensure_data_dir, open_store
+from assistant.knowledge.store import KnowledgeStore, data_dir_guard, ensure_data_dir, open_store
 
 if TYPE_CHECKING:
-    from assistant.conversation import ConversationStore
-    from assistant.engine import AnswerEngine
-    from assistant.feedback import FeedbackStore
-    from assistant.partners import PartnerFinder
-    from assistant.retrieval import Retriever
-    from assistant.submissions import SubmissionQueue
+    from assistant.answers.conversation import ConversationStore
+    from assistant.answers.engine import AnswerEngine
+    from assistant.community.feedback import FeedbackStore
+    from assistant.matchmaking.partners import PartnerFinder
+    from assistant.retrieval.retriever import Retriever
+    from assistant.community.submissions import SubmissionQueue
 
 log = logging.getLogger(__name__)
 
@@ -94,13 +94,13 @@ class Services:
 
 
 def build_services(settings: Settings, kb: KnowledgeBase | None = None) -> Services:
-    from assistant.conversation import ConversationStore
-    from assistant.engine import AnswerEngine
-    from assistant.feedback import FeedbackStore
-    from assistant.llm import build_llm
-    from assistant.partners import PartnerFinder
-    from assistant.retrieval import Retriever
-    from assistant.submissions import SubmissionQueue
+    from assistant.answers.conversation import ConversationStore
+    from assistant.answers.engine import AnswerEngine
+    from assistant.community.feedback import FeedbackStore
+    from assistant.answers.llm import build_llm
+    from assistant.matchmaking.partners import PartnerFinder
+    from assistant.retrieval.retriever import Retriever
+    from assistant.community.submissions import SubmissionQueue
 
     kb = kb or build_knowledge_base(settings)
     with data_dir_guard(settings.data_dir):

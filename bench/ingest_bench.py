@@ -30,7 +30,7 @@ def _peak_mb() -> float:
 
 
 def _documents():
-    from assistant.loaders.csv import load_acclabs
+    from assistant.knowledge.loaders.csv import load_acclabs
 
     return load_acclabs(CSV)
 
@@ -55,8 +55,8 @@ def run_naive(data_dir: str) -> dict:
     from llama_index.core import StorageContext, VectorStoreIndex
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from assistant.embeddings import E5Embedding
-    from assistant.ingest import build_splitter, to_llama_document
+    from assistant.knowledge.embeddings import E5Embedding
+    from assistant.knowledge.ingest import build_splitter, to_llama_document
     from assistant.settings import load_settings
 
     settings = load_settings(data_dir=Path(data_dir))

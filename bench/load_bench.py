@@ -123,7 +123,7 @@ def main() -> None:
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="galaxy-load-"))
     env = {**os.environ, "GALAXY_DATA_DIR": str(data_dir), "GALAXY_LOG_LEVEL": "WARNING",
            "GALAXY_API__RATE_LIMIT_PER_MINUTE": "0", "GALAXY_LLM__MODE": "extractive"}
-    galaxy = [sys.executable, "-m", "assistant.cli"]
+    galaxy = [sys.executable, "-m", "cli.main"]
     subprocess.run([*galaxy, "ingest", str(ROOT / "corpus"), "--if-missing"], env=env, cwd=ROOT, check=True,
                    capture_output=True)
     from tests.conftest import free_port, wait_until_ok

@@ -2,7 +2,7 @@
 
 1. IATI organisation index (../shared/data/iati3w-somalia-org-index.json), link prediction: for every organisation
    with >= 2 known partners, hide all its partner edges, describe its need from its own sectors and locations (text),
-   and rank every other organisation with `assistant.partners.score_candidate` (the scoring function of suggest())
+   and rank every other organisation with `assistant.matchmaking.partners.score_candidate` (the scoring function of suggest())
    over profiles built from the index (sectors, locations, type) and the remaining partner graph. hits@k = share of
    hidden partners found in the top k, per organisation (also pooled over all hidden edges, and the share of
    organisations with at least one found), side by side with a popularity baseline (most-connected organisations
@@ -11,7 +11,7 @@
    of the suggested labs/countries holding at least one record that passes the item's topic facet, judged by the
    facet's themes only, and by SDG-or-theme (the dev-set README's lenient rule).
 
-Also called by assistant.evaluation.run_evaluation (results["partners"]).
+Also called by bench.evaluation.run_evaluation (results["partners"]).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.orgs import Organisation, OrgRegistry  # noqa: E402
-from assistant.partners import (  # noqa: E402
+from assistant.matchmaking.orgs import Organisation, OrgRegistry  # noqa: E402
+from assistant.matchmaking.partners import (  # noqa: E402
     Signals,
     Weights,
     _cosine,
@@ -37,8 +37,8 @@ from assistant.partners import (  # noqa: E402
     context_fit,
     score_candidate,
 )
-from assistant.sdg import find_sdgs  # noqa: E402
-from assistant.textproc import words  # noqa: E402
+from assistant.text.sdg import find_sdgs  # noqa: E402
+from assistant.text.textproc import words  # noqa: E402
 
 IATI_INDEX = ROOT.parent / "shared" / "data" / "iati3w-somalia-org-index.json"
 DEVSET = ROOT / "bench" / "devset" / "questions.jsonl"
@@ -325,7 +325,7 @@ def main(argv: list[str] | None = None) -> None:
     services_for_ablation = None
     if args.data_dir:
         from assistant.container import build_services
-        from assistant.evaluation import build_eval_services, load_devset
+        from bench.evaluation import build_eval_services, load_devset
         from assistant.settings import load_settings
 
         if args.no_ingest:  # the index is complete: open it without checking the CSV again

@@ -11,7 +11,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 
-from assistant.geo import country_name
+from assistant.text.geo import country_name
 
 from bots.texts import text
 

@@ -33,8 +33,8 @@ from telegram.ext import (
 )
 
 from assistant.errors import GalaxyError, InvalidInput
-from assistant.geo import country_code
-from assistant.submissions import LIMITS
+from assistant.text.geo import country_code
+from assistant.community.submissions import LIMITS
 
 from bots import formatting
 from bots.state import AnswerCache, AnswerEntry, ChatPreferences
@@ -50,7 +50,7 @@ TYPING_REFRESH_S = 4.5  # Telegram shows "typing…" for about 5 seconds
 ANSWER_ACTIONS = ("src", "prt", "more", "up", "dn")
 SHARE_TITLE, SHARE_COUNTRY, SHARE_PROBLEM, SHARE_CONTACT = range(4)
 SKIP = {"-", "–", "—"}
-# Mirrors assistant.submissions' contact rule so a bad contact is re-asked at once; submit() stays the authority.
+# Mirrors assistant.community.submissions' contact rule so a bad contact is re-asked at once; submit() stays the authority.
 _CONTACT = re.compile(r"^(https?://\S+|[^@\s]+@[^@\s]+\.[^@\s]+|\+?[0-9 ()-]{6,30})$")
 _MIN_TITLE, _MIN_PROBLEM = 5, 20
 

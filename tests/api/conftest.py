@@ -101,8 +101,8 @@ def sandbox_services(tmp_path_factory):
 @pytest.fixture(scope="session")
 def corpus_server(corpus_services, tmp_path_factory):
     """The shipped corpus behind a live server; feedback and submissions go to a private data dir."""
-    from assistant.feedback import FeedbackStore
-    from assistant.submissions import SubmissionQueue
+    from assistant.community.feedback import FeedbackStore
+    from assistant.community.submissions import SubmissionQueue
 
     private = tmp_path_factory.mktemp("api-writes")
     services = dataclasses.replace(

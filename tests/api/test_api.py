@@ -84,8 +84,8 @@ def test_ask_streams_tokens_then_one_final(client, how):
 @pytest.fixture
 def llm_services(sandbox_services):
     """The sandbox with an answer engine talking to a scripted OpenAI-compatible server on loopback."""
-    from assistant.engine import AnswerEngine
-    from assistant.llm import OpenAICompatibleLLM
+    from assistant.answers.engine import AnswerEngine
+    from assistant.answers.llm import OpenAICompatibleLLM
     from assistant.settings import LLMSettings
 
     with FakeOpenAI() as fake:

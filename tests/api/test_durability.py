@@ -20,7 +20,7 @@ from tests.conftest import ROOT, free_port, wait_until_ok
 def start_server(data_dir, port) -> subprocess.Popen:
     env = {**os.environ, "GALAXY_DATA_DIR": str(data_dir), "GALAXY_LOG_LEVEL": "WARNING",
            "GALAXY_API__RATE_LIMIT_PER_MINUTE": "0"}
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)], env=env, cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port)], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until_ok(f"http://127.0.0.1:{port}/readyz", proc=proc)
@@ -34,7 +34,7 @@ def start_server(data_dir, port) -> subprocess.Popen:
 def test_acknowledged_writes_survive_kill_9(tmp_path, small_corpus):
     data = tmp_path / "data"
     env = {**os.environ, "GALAXY_DATA_DIR": str(data), "GALAXY_LOG_LEVEL": "WARNING"}
-    subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", str(small_corpus)], env=env, cwd=ROOT,
+    subprocess.run([sys.executable, "-m", "cli.main", "ingest", str(small_corpus)], env=env, cwd=ROOT,
                    check=True, capture_output=True, timeout=600)
     port = free_port()
     proc = start_server(data, port)

@@ -22,7 +22,7 @@ SECRETS = {
 def test_server_logs_hold_no_secret(tmp_path, small_corpus):
     data = tmp_path / "data"
     base = {**os.environ, "GALAXY_DATA_DIR": str(data)}
-    subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", str(small_corpus)], env=base, cwd=ROOT,
+    subprocess.run([sys.executable, "-m", "cli.main", "ingest", str(small_corpus)], env=base, cwd=ROOT,
                    check=True, capture_output=True, timeout=600)
     port = free_port()
     log_path = tmp_path / "server.log"
@@ -30,7 +30,7 @@ def test_server_logs_hold_no_secret(tmp_path, small_corpus):
            "GALAXY_LLM__BASE_URL": f"http://127.0.0.1:{free_port()}/v1", "GALAXY_LLM__TIMEOUT_S": "1",
            "GALAXY_TELEGRAM__BASE_URL": f"http://127.0.0.1:{free_port()}/bot"}
     with log_path.open("w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)], env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port)], env=env,
                                 cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:

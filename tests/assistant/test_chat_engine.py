@@ -8,7 +8,7 @@ import uuid
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
-from assistant.chat_engine import GalaxyChatEngine, HybridRetriever, SQLiteChatStore
+from assistant.answers.chat_engine import GalaxyChatEngine, HybridRetriever, SQLiteChatStore
 
 
 def test_chat_engine_answers_with_cited_source_nodes_and_remembers(corpus_services):

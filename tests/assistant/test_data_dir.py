@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.assistant.test_cli import galaxy
+from tests.cli.test_cli import galaxy
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.embeddings import CachedEmbedding, E5Embedding, EmbeddingCache, MiniLMEmbedding, build_embedding
+from assistant.knowledge.embeddings import CachedEmbedding, E5Embedding, EmbeddingCache, MiniLMEmbedding, build_embedding
 from assistant.settings import EmbeddingSettings
 
 

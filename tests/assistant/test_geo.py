@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.geo import (
+from assistant.text.geo import (
     COUNTRIES,
     PRIMARY_REGIONS,
     REGIONS,

@@ -12,7 +12,7 @@ import pytest
 
 from assistant.container import build_knowledge_base
 from assistant.errors import IndexModelMismatch
-from assistant.store import KnowledgeStore, open_store
+from assistant.knowledge.store import KnowledgeStore, open_store
 from tests.conftest import ROOT, free_port, wait_until_ok, write_doc
 
 
@@ -98,7 +98,7 @@ def test_opening_an_index_with_another_model_is_a_clear_error(settings, small_co
 
 
 def test_rebuild_reuses_the_embedding_cache(settings, small_corpus):
-    from assistant.store import drop_index
+    from assistant.knowledge.store import drop_index
 
     kb = build_knowledge_base(settings)
     kb.ingestor.ingest([small_corpus])
@@ -112,7 +112,7 @@ def test_rebuild_reuses_the_embedding_cache(settings, small_corpus):
 
 def run_cli(args: list[str], data_dir: Path, **kwargs) -> subprocess.CompletedProcess:
     env = {**os.environ, "GALAXY_DATA_DIR": str(data_dir)}
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "cli.main", *args], env=env, capture_output=True,
                           text=True, cwd=ROOT, timeout=600, **kwargs)
 
 
@@ -148,7 +148,7 @@ def test_sigkill_midway_leaves_an_index_that_opens_and_is_completed_by_rerunning
     _many_docs(corpus, 200)
     data = tmp_path / "killed"
     env = {**os.environ, "GALAXY_DATA_DIR": str(data)}
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", str(corpus)], env=env, cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "ingest", str(corpus)], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     docstore = data / "docstore.sqlite3"
     deadline = time.time() + 300
@@ -190,7 +190,7 @@ def test_sigkill_midway_leaves_an_index_that_opens_and_is_completed_by_rerunning
     got = kb.store.collection.get(include=["metadatas"])
     ids = got["ids"]
     assert len(ids) == len(set(ids))
-    from assistant.ingest import build_splitter, to_llama_document
+    from assistant.knowledge.ingest import build_splitter, to_llama_document
 
     splitter = build_splitter(settings.chunk)
     expected = set()

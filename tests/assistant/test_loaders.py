@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import LoadError
-from assistant.loaders import detect_format, load_file, load_paths
-from assistant.loaders.csv import ACCLABS, CsvMapping, load_acclabs, load_csv, looks_like_acclabs, sniff_delimiter
-from assistant.loaders.docx import load_docx
-from assistant.loaders.html import load_html
-from assistant.loaders.iati import load_iati
-from assistant.loaders.pdf import load_pdf
+from assistant.knowledge.loaders import detect_format, load_file, load_paths
+from assistant.knowledge.loaders.csv import ACCLABS, CsvMapping, load_acclabs, load_csv, looks_like_acclabs, sniff_delimiter
+from assistant.knowledge.loaders.docx import load_docx
+from assistant.knowledge.loaders.html import load_html
+from assistant.knowledge.loaders.iati import load_iati
+from assistant.knowledge.loaders.pdf import load_pdf
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 ACCLABS_CSV = SHARED / "undp-acclabs-africa-solutions.csv"

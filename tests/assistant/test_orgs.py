@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.documents import KnowledgeDocument, OrgRef
-from assistant.orgs import OrgRegistry, lab_country, name_key, split_acronym
+from assistant.knowledge.documents import KnowledgeDocument, OrgRef
+from assistant.matchmaking.orgs import OrgRegistry, lab_country, name_key, split_acronym
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 REAL_INDEX = SHARED / "iati3w-somalia-org-index.json"

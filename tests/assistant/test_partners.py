@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from assistant.partners import (
+from cli.render import partners_command_output
+from assistant.matchmaking.partners import (
     SAME_REGION_FACTOR,
     SOUTH_FACTOR,
     PartnerFinder,
@@ -17,7 +18,6 @@ from assistant.partners import (
     asks_for_partners,
     context_fit,
     money_topic,
-    partners_command_output,
     score_candidate,
 )
 

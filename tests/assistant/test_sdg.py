@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.sdg import SDG_NAMES, SDG_NAMES_I18N, find_sdgs, normalise_sdgs, sdg_number
+from assistant.text.sdg import SDG_NAMES, SDG_NAMES_I18N, find_sdgs, normalise_sdgs, sdg_number
 
 
 def test_name_tables_are_complete():

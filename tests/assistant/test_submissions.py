@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from assistant.errors import InvalidInput, NotFound
-from assistant.feedback import FeedbackStore
-from assistant.submissions import SubmissionQueue
+from assistant.community.feedback import FeedbackStore
+from assistant.community.submissions import SubmissionQueue
 from tests.conftest import ROOT
 
 GOOD = {"title": "Bicycle ambulances for rural clinics", "summary": "Trailers pulled by bicycles carry patients.",
@@ -63,7 +63,7 @@ def test_cli_moderation_publishes_into_the_index(tmp_path, small_corpus):
     env = {**os.environ, "GALAXY_DATA_DIR": str(tmp_path / "data"), "GALAXY_LOG_LEVEL": "WARNING"}
 
     def galaxy(*args):
-        return subprocess.run([sys.executable, "-m", "assistant.cli", *args], env=env, capture_output=True, text=True,
+        return subprocess.run([sys.executable, "-m", "cli.main", *args], env=env, capture_output=True, text=True,
                               cwd=ROOT, timeout=600)
 
     assert galaxy("ingest", str(small_corpus)).returncode == 0

@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from assistant.engine import Answer, Citation
+from assistant.answers.engine import Answer, Citation
 from assistant.errors import StoreUnavailable
-from assistant.partners import Partner, PartnerCitation, PartnerResult
+from assistant.matchmaking.partners import Partner, PartnerCitation, PartnerResult
 from tests.fakes.telegram_server import parse_html
 
 pytestmark = pytest.mark.slow

@@ -1,0 +1,173 @@
+"""Solutions shared by the public (API, Telegram /share) wait in a moderation queue; approval writes them as
+corpus-format Markdown under the data directory and ingests them, rejection drops them."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import yaml
+
+from assistant.errors import InvalidInput, NotFound
+from assistant.text.geo import country_code, region_of
+from assistant.text.language import detect_language
+from assistant.text.sdg import normalise_sdgs
+from assistant.sqlite import open_db
+
+LIMITS = {"title": 200, "summary": 1000, "body": 20000, "contact": 200, "provider": 200, "url": 500}
+_EMAIL_OR_URL = re.compile(r"^(https?://\S+|[^@\s]+@[^@\s]+\.[^@\s]+|\+?[0-9 ()-]{6,30})$")
+
+
+@dataclass
+class Submission:
+    id: str
+    title: str
+    summary: str = ""
+    body: str = ""
+    countries: list[str] = field(default_factory=list)
+    sdgs: list[int] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    provider: str = ""
+    contact: str = ""
+    url: str = ""
+    language: str = ""
+    source: str = "api"
+    status: str = "pending"  # pending | approved | rejected
+    created: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def validate_submission(data: dict) -> dict:
+    """Clean and check a submission; raises InvalidInput with a reason a person can act on."""
+    clean: dict = {}
+    for key, limit in LIMITS.items():
+        value = data.get(key) or ""
+        if not isinstance(value, str):
+            raise InvalidInput(f"'{key}' must be text.")
+        value = value.strip()
+        if len(value) > limit:
+            raise InvalidInput(f"'{key}' is longer than {limit} characters.")
+        clean[key] = value
+    if len(clean["title"]) < 5:
+        raise InvalidInput("The title needs at least 5 characters.")
+    if len(clean["summary"]) + len(clean["body"]) < 20:
+        raise InvalidInput("Describe the solution in at least 20 characters (summary or body).")
+    if clean["contact"] and not _EMAIL_OR_URL.match(clean["contact"]):
+        raise InvalidInput("The contact must be an e-mail address, a web address or a phone number.")
+    if clean["url"] and not clean["url"].startswith(("http://", "https://")):
+        raise InvalidInput("The url must start with http:// or https://.")
+    countries = []
+    for value in data.get("countries") or []:
+        code = country_code(str(value))
+        if code is None:
+            raise InvalidInput(f"Unknown country '{value}'.")
+        countries.append(code)
+    clean["countries"] = countries[:20]
+    clean["sdgs"] = normalise_sdgs(data.get("sdgs") or [])
+    themes = data.get("themes") or []
+    if not isinstance(themes, list) or any(not isinstance(t, str) or len(t) > 60 for t in themes):
+        raise InvalidInput("'themes' must be a list of short words.")
+    clean["themes"] = [t.strip().lower() for t in themes if t.strip()][:10]
+    language = data.get("language") or ""
+    clean["language"] = language if language in ("en", "fr", "es", "pt", "ar", "sw") else detect_language(
+        f"{clean['title']} {clean['summary']} {clean['body']}")
+    return clean
+
+
+class SubmissionQueue:
+    def __init__(self, path: Path, publish_dir: Path):
+        self.publish_dir = publish_dir
+        self._conn = open_db(path, (
+            "CREATE TABLE IF NOT EXISTS submissions (id TEXT PRIMARY KEY, data TEXT NOT NULL, status TEXT NOT NULL,"
+            " created REAL NOT NULL);"
+        ))
+        self._lock = threading.Lock()
+
+    def submit(self, data: dict, source: str = "api") -> Submission:
+        clean = validate_submission(data)
+        submission = Submission(id=f"sub-{uuid.uuid4().hex[:12]}", source=source, created=time.time(), **clean)
+        with self._lock:
+            self._conn.execute(
+                "INSERT INTO submissions (id, data, status, created) VALUES (?, ?, 'pending', ?)",
+                (submission.id, json.dumps(submission.to_dict(), ensure_ascii=False), submission.created),
+            )
+        return submission
+
+    def get(self, submission_id: str) -> Submission:
+        with self._lock:
+            row = self._conn.execute("SELECT data, status FROM submissions WHERE id=?", (submission_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"No submission '{submission_id}'.")
+        data = json.loads(row[0])
+        data["status"] = row[1]
+        return Submission(**data)
+
+    def list(self, status: str | None = "pending") -> list[Submission]:
+        with self._lock:
+            if status:
+                rows = self._conn.execute(
+                    "SELECT data, status FROM submissions WHERE status=? ORDER BY created", (status,)).fetchall()
+            else:
+                rows = self._conn.execute("SELECT data, status FROM submissions ORDER BY created").fetchall()
+        out = []
+        for data, row_status in rows:
+            item = json.loads(data)
+            item["status"] = row_status
+            out.append(Submission(**item))
+        return out
+
+    def _set_status(self, submission_id: str, status: str) -> None:
+        with self._lock:
+            cur = self._conn.execute("UPDATE submissions SET status=? WHERE id=?", (status, submission_id))
+        if cur.rowcount == 0:
+            raise NotFound(f"No submission '{submission_id}'.")
+
+    def _pending(self, submission_id: str) -> Submission:
+        sub = self.get(submission_id)
+        if sub.status != "pending":
+            raise InvalidInput(f"Submission '{submission_id}' is already {sub.status}.")
+        return sub
+
+    def approve(self, submission_id: str, publish: Callable[[Path], object] | None = None) -> Path:
+        """Write the submission as a corpus document, hand it to `publish` (the ingestion), then mark it approved.
+
+        If `publish` fails (the store is down, say), the document is withdrawn and the submission stays pending,
+        so the moderator can simply approve it again later: nothing is lost and nothing is half-published.
+        """
+        sub = self._pending(submission_id)
+        self.publish_dir.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "id": sub.id, "kind": "solution", "title": sub.title, "summary": sub.summary,
+            "countries": sub.countries, "region": region_of(sub.countries[0]) if sub.countries else None,
+            "sdgs": sub.sdgs, "themes": sub.themes, "provider": sub.provider or None,
+            "contact": sub.contact or None, "url": sub.url or None, "language": sub.language, "status": "pilot",
+        }
+        meta = {k: v for k, v in meta.items() if v not in (None, "", [])}
+        path = self.publish_dir / f"{sub.id}.md"
+        tmp = path.with_suffix(".md.tmp")
+        tmp.write_text("---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n" + sub.body + "\n",
+                       encoding="utf-8")
+        tmp.replace(path)  # atomic: a half-written file never reaches the index
+        if publish is not None:
+            try:
+                publish(path)
+            except BaseException:
+                path.unlink(missing_ok=True)
+                raise
+        self._set_status(submission_id, "approved")
+        return path
+
+    def reject(self, submission_id: str) -> None:
+        self._pending(submission_id)
+        self._set_status(submission_id, "rejected")
+
+    def close(self) -> None:
+        self._conn.close()

@@ -1,0 +1,215 @@
+"""Incremental, crash-safe ingestion: files -> documents -> chunks -> embeddings -> Chroma.
+
+Crash safety rests on three things:
+- chunk ids are deterministic (document id + content hash + position) and the vector store upserts, so
+  replaying a batch can never duplicate a chunk;
+- before a batch touches the stores, its document ids are written to a `pending` journal (one SQLite
+  transaction); they leave it only after the docstore and the manifest record them;
+- at the start of every ingest, documents left pending by a killed run are removed from every store, so
+  the same command re-adds them whole: no orphan, no half document.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from llama_index.core import Document
+from llama_index.core.ingestion import DocstoreStrategy, IngestionPipeline
+from llama_index.core.node_parser import SentenceSplitter
+
+from assistant.knowledge.documents import NON_EMBEDDED_KEYS, KnowledgeDocument
+from assistant.knowledge.loaders import load_paths
+from assistant.settings import ChunkSettings
+from assistant.knowledge.store import KnowledgeStore, data_dir_guard
+
+log = logging.getLogger(__name__)
+
+BATCH_DOCUMENTS = 48
+
+
+@dataclass
+class IngestSummary:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: int = 0
+    pruned: int = 0
+    chunks: int = 0
+    recovered: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+    def as_dict(self) -> dict:
+        return {
+            "added": self.added, "updated": self.updated, "unchanged": self.unchanged, "skipped": self.skipped,
+            "failed": self.failed, "pruned": self.pruned, "chunks": self.chunks, "recovered": self.recovered,
+            "seconds": round(self.seconds, 3),
+            "failures": [{"path": p, "reason": r} for p, r in self.failures],
+        }
+
+
+def to_llama_document(doc: KnowledgeDocument) -> Document:
+    return Document(
+        id_=doc.id,
+        text=doc.text(),
+        metadata=doc.chunk_metadata(),
+        excluded_embed_metadata_keys=list(NON_EMBEDDED_KEYS),
+        excluded_llm_metadata_keys=list(NON_EMBEDDED_KEYS),
+        metadata_template="{value}",
+        text_template="{metadata_str}\n{content}",
+    )
+
+
+def chunk_id(i: int, doc) -> str:
+    return f"{doc.id_}::{doc.hash[:12]}::{i}"
+
+
+def build_splitter(chunk: ChunkSettings) -> SentenceSplitter:
+    return SentenceSplitter(chunk_size=chunk.size, chunk_overlap=chunk.overlap, id_func=chunk_id)
+
+
+def _within(source: str, scopes: list[Path]) -> bool:
+    try:
+        path = Path(source).resolve()
+    except OSError:
+        return False
+    for scope in scopes:
+        if path == scope or scope in path.parents:
+            return True
+    return False
+
+
+class Ingestor:
+    def __init__(self, store: KnowledgeStore, embed_model, chunk: ChunkSettings):
+        self.store = store
+        self.embed_model = embed_model
+        self.pipeline = IngestionPipeline(
+            transformations=[build_splitter(chunk), embed_model],
+            vector_store=store.vector_store,
+            docstore=store.docstore,
+            docstore_strategy=DocstoreStrategy.UPSERTS,
+        )
+
+    # -- journal -----------------------------------------------------------------------------------------
+    def _remove_everywhere(self, doc_id: str) -> None:
+        self.store.vector_store.delete(doc_id)
+        self.store.docstore.delete_ref_doc(doc_id, raise_error=False)
+        self.store.docstore.delete_document(doc_id, raise_error=False)
+        self.store.kv.delete(doc_id, collection=KnowledgeStore.MANIFEST)
+
+    def recover(self) -> int:
+        """Undo whatever a killed run left half-done; returns how many documents were reset."""
+        pending = self.store.kv.get_all(KnowledgeStore.PENDING)
+        for doc_id in pending:
+            log.warning("recovering document %s left pending by an interrupted ingest", doc_id)
+            self._remove_everywhere(doc_id)
+            self.store.kv.delete(doc_id, collection=KnowledgeStore.PENDING)
+        return len(pending)
+
+    # -- main entry --------------------------------------------------------------------------------------
+    def ingest(
+        self,
+        paths: list[Path],
+        fmt: str = "auto",
+        prune: bool = False,
+        progress: bool | None = None,
+        on_failure: Callable[[str, str], None] | None = None,
+    ) -> IngestSummary:
+        with self.store.outage_guard(), data_dir_guard(self.store.data_dir):
+            return self._ingest(paths, fmt, prune, progress, on_failure)
+
+    def _ingest(self, paths, fmt, prune, progress, on_failure) -> IngestSummary:
+        started = time.perf_counter()
+        summary = IngestSummary(recovered=self.recover())
+        report = load_paths(paths, fmt)
+        for failure in report.failures:
+            summary.failed += 1
+            summary.failures.append((failure.path, failure.reason))
+            if on_failure:
+                on_failure(failure.path, failure.reason)
+
+        seen: dict[str, KnowledgeDocument] = {}
+        for doc in report.documents:
+            if doc.id in seen:
+                summary.skipped += 1
+                reason = f"duplicate document id '{doc.id}' (already in {seen[doc.id].source})"
+                summary.failures.append((doc.source, reason))
+                if on_failure:
+                    on_failure(doc.source, reason)
+                continue
+            seen[doc.id] = doc
+
+        work: list[tuple[KnowledgeDocument, Document]] = []
+        for doc in seen.values():
+            llama_doc = to_llama_document(doc)
+            existing = self.store.docstore.get_document_hash(doc.id)
+            if existing == llama_doc.hash and self.store.kv.get(doc.id, KnowledgeStore.MANIFEST):
+                summary.unchanged += 1
+                continue
+            if existing:
+                summary.updated += 1
+            else:
+                summary.added += 1
+            work.append((doc, llama_doc))
+
+        show = sys.stderr.isatty() if progress is None else progress
+        bar = None
+        if show and work:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(work), unit="doc", desc="ingesting", file=sys.stderr)
+        for start in range(0, len(work), BATCH_DOCUMENTS):
+            batch = work[start:start + BATCH_DOCUMENTS]
+            summary.chunks += self._ingest_batch(batch)
+            if bar:
+                bar.update(len(batch))
+        if bar:
+            bar.close()
+
+        if prune:
+            summary.pruned = self._prune(paths, set(seen), {Path(p).resolve() for p, _ in summary.failures})
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def _ingest_batch(self, batch: list[tuple[KnowledgeDocument, Document]]) -> int:
+        kv = self.store.kv
+        kv.put_all([(doc.id, {"at": time.time()}) for doc, _ in batch], collection=KnowledgeStore.PENDING)
+        nodes = self.pipeline.run(documents=[llama_doc for _, llama_doc in batch], show_progress=False)
+        kv.put_all(
+            [(doc.id, {"hash": ld.hash, "doc": doc.model_dump(mode="json")}) for doc, ld in batch],
+            collection=KnowledgeStore.MANIFEST,
+        )
+        for doc, _ in batch:
+            kv.delete(doc.id, collection=KnowledgeStore.PENDING)
+        return len(nodes)
+
+    def _prune(self, paths: list[Path], seen_ids: set[str], failed_files: set[Path]) -> int:
+        scopes = [Path(p).resolve() for p in paths]
+        pruned = 0
+        for doc_id, entry in self.store.kv.get_all(KnowledgeStore.MANIFEST).items():
+            source = entry.get("doc", {}).get("source", "")
+            if doc_id in seen_ids or not source or not _within(source, scopes):
+                continue
+            if Path(source).resolve() in failed_files:
+                continue  # its file exists but failed to load this time: keep what we had
+            self._remove_everywhere(doc_id)
+            pruned += 1
+        return pruned
+
+
+def catalogue(store: KnowledgeStore) -> dict[str, KnowledgeDocument]:
+    """Every ingested document by id (from the manifest, not from Chroma)."""
+    return {
+        doc_id: KnowledgeDocument.model_validate(entry["doc"])
+        for doc_id, entry in store.kv.get_all(KnowledgeStore.MANIFEST).items()
+    }

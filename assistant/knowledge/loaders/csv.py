@@ -1,0 +1,457 @@
+"""CSV tables: one document per row, through a column mapping (given, preset, or guessed from the header).
+
+`ACCLABS` is the preset for the UNDP Accelerator Labs "solutions mapping" export (`pad_id`, `snippet`,
+`content`, `location-N-iso3`, `sdgs-tag-N`, `thematic_areas-tag-N`, ...).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+import string
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from assistant.knowledge.documents import KINDS, KnowledgeDocument
+from assistant.errors import LoadError
+from assistant.text.language import SUPPORTED, detect_language
+from assistant.knowledge.loaders.common import doc_id_for, read_text
+
+log = logging.getLogger(__name__)
+
+Columns = str | Sequence[str] | None
+
+#: Characters of title + summary + body given to language detection (the costly step on big files).
+DETECT_CHARS = 600
+_DELIMITERS = (",", ";", "\t")
+_NUMBERED = "{n}"
+
+
+def _raise_field_size_limit() -> None:
+    limit = sys.maxsize
+    while True:
+        try:
+            csv.field_size_limit(limit)
+            return
+        except OverflowError:  # C long is 32-bit on some platforms
+            limit //= 10
+
+
+@dataclass
+class CsvMapping:
+    """Which column(s) feed each document field.
+
+    Each field takes one column name or a list of them. A name may contain `{n}` for numbered columns
+    ("sdgs-tag-{n}" means sdgs-tag-1, sdgs-tag-2, ... every one the file has). Text fields take the first
+    non-empty column (`body` joins them all); list fields (countries, sdgs, themes, partners) take every
+    value, and a cell may itself hold a ";"- or ","-separated list (partners: ";" or "|" only, since
+    organisation names often contain commas). Country cells may hold ISO3, ISO2 or names; SDG cells numbers
+    ("6", "SDG 6") or goal names (misspellings tolerated).
+    """
+
+    id: Columns = None
+    title: Columns = None
+    summary: Columns = None
+    body: Columns = None
+    countries: Columns = None
+    region: Columns = None
+    sdgs: Columns = None
+    themes: Columns = None
+    provider: Columns = None
+    partners: Columns = None
+    contact: Columns = None
+    url: Columns = None
+    language: Columns = None
+    status: Columns = None
+    #: Kind of every document of the file; `kind_column` (values among KINDS) overrides it per row.
+    kind: str = "solution"
+    kind_column: Columns = None
+    #: Provider built from the row when the provider column is empty, e.g. "UNDP Accelerator Lab {country}";
+    #: `{column}` is that column's value; the template is skipped when a referenced value is empty.
+    provider_template: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {self.kind!r}")
+
+    def columns(self, name: str) -> tuple[str, ...]:
+        value = getattr(self, name)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            return (value,)
+        return tuple(value)
+
+
+_COLUMN_FIELDS = tuple(f.name for f in fields(CsvMapping) if f.name not in ("kind", "provider_template"))
+_LIST_FIELDS = ("countries", "sdgs", "themes", "partners")
+
+
+ACCLABS = CsvMapping(
+    id="pad_id",
+    title="title",
+    summary="snippet",
+    body="content",
+    # iso3 first (the lab's country), then every location. Some locations carry Natural Earth sub-unit codes
+    # (ZAX, USB, ENG...) that are not ISO3: the location-N-country names after them rescue those.
+    countries=("iso3", "location-{n}-iso3", "location-{n}-country"),
+    sdgs="sdgs-tag-{n}",
+    themes="thematic_areas-tag-{n}",  # auto_thematic-tag-N are machine-extracted keywords: noise
+    status="status",
+    provider_template="UNDP Accelerator Lab {country}",
+)
+
+#: Header names recognised when no mapping is given (compared lower-cased, "-"/" " read as "_").
+_GUESSES: dict[str, tuple[str, ...]] = {
+    "id": ("id", "pad_id", "identifier", "doc_id", "document_id"),
+    "title": ("title", "name"),
+    "summary": ("summary", "snippet", "description", "abstract"),
+    "body": ("body", "content", "text"),
+    "countries": ("country", "countries", "iso3", "country_code", "country_iso3"),
+    "region": ("region",),
+    "sdgs": ("sdg", "sdgs"),
+    "themes": ("theme", "themes", "tags", "tag", "topics"),
+    "provider": ("provider", "organisation", "organization"),
+    "partners": ("partners", "partner"),
+    "contact": ("contact", "email"),
+    "url": ("url", "link"),
+    "language": ("language", "lang"),
+    "status": ("status",),
+    "kind_column": ("kind",),
+}
+_NUMBER_SUFFIX = re.compile(r"(_tag)?_?\d+$")
+
+
+def _norm_header(name: str) -> str:
+    return re.sub(r"[\s\-_]+", "_", name.strip().lower())
+
+
+def guess_mapping(header: Sequence[str]) -> CsvMapping:
+    """A mapping from common header names; list fields also take numbered columns ("sdg_1", "sdgs-tag-2")."""
+    chosen: dict[str, list[str]] = {}
+    normalised = [(_norm_header(h), h) for h in header]
+    for field_name, names in _GUESSES.items():
+        found: list[str] = []
+        for name in names:  # in order of preference
+            found += [h for norm, h in normalised if norm == name and h not in found]
+        if field_name in _LIST_FIELDS:
+            found += [h for norm, h in normalised
+                      if h not in found and norm != _NUMBER_SUFFIX.sub("", norm)
+                      and _NUMBER_SUFFIX.sub("", norm) in names]
+        if found:
+            chosen[field_name] = found if field_name in _LIST_FIELDS else found[:1]
+    return CsvMapping(**chosen)
+
+
+def _expand(spec: str, header: Sequence[str], index: dict[str, int]) -> list[int]:
+    """Column indexes a column spec names: exact (then case-insensitive) match, or every `{n}` column."""
+    if _NUMBERED in spec:
+        before, _, after = spec.partition(_NUMBERED)
+        pattern = re.compile(re.escape(before.lower()) + r"(\d+)" + re.escape(after.lower()) + r"$")
+        numbered = []
+        for i, name in enumerate(header):
+            match = pattern.match(name.strip().lower())
+            if match:
+                numbered.append((int(match.group(1)), i))
+        return [i for _, i in sorted(numbered)]
+    if spec in index:
+        return [index[spec]]
+    lowered = spec.strip().lower()
+    return [i for i, name in enumerate(header) if name.strip().lower() == lowered][:1]
+
+
+@dataclass
+class _Resolved:
+    columns: dict[str, list[int]]
+    template: str | None
+    template_fields: list[int]
+    kind: str
+
+
+def _resolve(mapping: CsvMapping, header: list[str]) -> _Resolved:
+    index: dict[str, int] = {}
+    for i, name in enumerate(header):
+        index.setdefault(name, i)
+    columns: dict[str, list[int]] = {}
+    for name in _COLUMN_FIELDS:
+        found: list[int] = []
+        for spec in mapping.columns(name):
+            found += [i for i in _expand(spec, header, index) if i not in found]
+        columns[name] = found
+    template_fields: list[int] = []
+    template = mapping.provider_template
+    if template:
+        names = [f for _, f, _, _ in string.Formatter().parse(template) if f]
+        positions = [_expand(n, header, index) for n in names]
+        if all(positions):
+            template_fields = [p[0] for p in positions]
+            template = re.sub(r"\{[^{}]*\}", "{}", template)
+        else:
+            template = None
+    return _Resolved(columns, template, template_fields, mapping.kind)
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The most frequent of , ; TAB in the header line outside quotes (',' when none)."""
+    unquoted = re.sub(r'"[^"]*"', "", header_line)
+    counts = {d: unquoted.count(d) for d in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+_LIST_SPLIT = re.compile(r"\s*[;|\n]\s*")
+_LIST_SPLIT_COMMA = re.compile(r"\s*[;|,\n]\s*")
+
+
+def _split(cell: str, commas: bool = True) -> list[str]:
+    parts = (_LIST_SPLIT_COMMA if commas else _LIST_SPLIT).split(cell)
+    return [p.strip() for p in parts if p.strip()]
+
+
+@lru_cache(maxsize=8192)
+def _country_code(value: str) -> str | None:
+    from assistant.text.geo import country_code
+
+    return country_code(value)
+
+
+@lru_cache(maxsize=8192)
+def _sdg_number(value: str) -> int | None:
+    from assistant.text.sdg import sdg_number
+
+    return sdg_number(value)
+
+
+_HARD_SEPARATOR = re.compile(r"[;|\n]")
+
+
+def _cell_values(cell: str, lookup, codes_only_lists: bool):
+    """(part, value) pairs of a cell that may hold one item or a list of them.
+
+    ";", "|" and line breaks always separate items. A comma may belong to one name ("Congo, Democratic
+    Republic of the", "Peace, justice and strong institutions"): the cell is split at commas only when every
+    part resolves (`codes_only_lists`: and every part holds a digit, as in "SDG 6, 13").
+    """
+    if _HARD_SEPARATOR.search(cell):
+        return [(part, lookup(part)) for part in _split(cell)]
+    parts = _split(cell) if "," in cell else [cell]
+    if len(parts) > 1:
+        resolved = [(part, lookup(part)) for part in parts]
+        splittable = all(value for _, value in resolved)
+        if codes_only_lists:
+            splittable = splittable and all(any(ch.isdigit() for ch in part) for part in parts)
+        if splittable:
+            return resolved
+        whole = lookup(cell)
+        if whole:
+            return [(cell, whole)]
+        return resolved
+    return [(cell, lookup(cell))]
+
+
+def _countries(values: list[str], unknown: set[str]) -> list[str]:
+    """ISO3 codes of cells holding ISO3/ISO2 codes or names, or lists of them; unknown values are collected."""
+    out: list[str] = []
+    for value in values:
+        for part, code in _cell_values(value, _country_code, codes_only_lists=False):
+            if not code:
+                unknown.add(part)
+            elif code not in out:
+                out.append(code)
+    return out
+
+
+def _sdgs(values: list[str]) -> list[int]:
+    out: list[int] = []
+    for value in values:
+        for _, number in _cell_values(value, _sdg_number, codes_only_lists=True):
+            if number and number not in out:
+                out.append(number)
+    return out
+
+
+_LANGUAGE_NAMES = {
+    "english": "en", "anglais": "en", "inglés": "en", "ingles": "en", "inglês": "en",
+    "french": "fr", "français": "fr", "francais": "fr", "francés": "fr", "frances": "fr", "francês": "fr",
+    "spanish": "es", "espagnol": "es", "español": "es", "espanol": "es", "espanhol": "es",
+    "portuguese": "pt", "portugais": "pt", "portugués": "pt", "português": "pt", "portugues": "pt",
+    "arabic": "ar", "arabe": "ar", "árabe": "ar", "العربية": "ar",
+    "swahili": "sw", "kiswahili": "sw",
+}
+
+
+def _language_code(value: str) -> str | None:
+    value = value.strip().lower()
+    code = value.replace("_", "-").split("-")[0]
+    if code in SUPPORTED:
+        return code
+    return _LANGUAGE_NAMES.get(value)
+
+
+def _short_title(text: str, limit: int = 120) -> str:
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if len(first) <= limit:
+        return first
+    cut = first[:limit].rsplit(" ", 1)[0]
+    return (cut or first[:limit]).rstrip(" ,;:") + "…"
+
+
+def _read_table(path: Path) -> tuple[list[str], list[list[str]]]:
+    text = read_text(path)  # UTF-8 with or without BOM; anything else raises UnicodeDecodeError
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # also inside quoted cells
+    _raise_field_size_limit()
+    first_line = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text), delimiter=sniff_delimiter(first_line))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise LoadError(path, "the CSV is empty") from None
+    header = [h.strip() for h in header]
+    if not any(header):
+        raise LoadError(path, "the CSV has no header row (the first line is blank)")
+    return header, list(reader)
+
+
+def load_csv(path: Path, mapping: CsvMapping | None = None) -> list[KnowledgeDocument]:
+    from assistant.text.geo import find_places, region_of
+    from assistant.text.sdg import find_sdgs
+
+    path = Path(path)
+    header, rows = _read_table(path)
+    if not rows:
+        raise LoadError(path, "the CSV has a header but no data rows")
+    resolved = _resolve(mapping or guess_mapping(header), header)
+    cols = resolved.columns
+    if not (cols["title"] or cols["body"] or cols["summary"]):
+        shown = ", ".join(header[:12]) + (", ..." if len(header) > 12 else "")
+        raise LoadError(path, f"no title or text column found (columns: {shown})")
+
+    stem_id = doc_id_for(path)
+    documents: list[KnowledgeDocument] = []
+    seen_ids: set[str] = set()
+    failures: list[str] = []
+    unknown_countries: set[str] = set()
+
+    for number, row in enumerate(rows, start=1):
+        if not any(cell.strip() for cell in row):
+            continue
+
+        def values(name: str) -> list[str]:
+            out = []
+            for i in cols[name]:
+                if i < len(row):
+                    cell = row[i].strip()
+                    if cell:
+                        out.append(cell)
+            return out
+
+        def first(name: str) -> str | None:
+            found = values(name)
+            return found[0] if found else None
+
+        title = " ".join((first("title") or "").split())
+        summary = first("summary") or ""
+        body = "\n\n".join(values("body"))
+        if not title and not body and not summary:
+            continue  # nothing to index
+        try:
+            if not title:
+                title = _short_title(body or summary)
+            doc_id = first("id") or f"{stem_id}-{number}"
+            if doc_id in seen_ids:
+                raise ValueError(f"duplicate id {doc_id!r}")
+
+            text = f"{title}\n{summary}\n{body}"
+            if cols["countries"]:
+                countries = _countries(values("countries"), unknown_countries)
+            else:
+                countries = list(find_places(text[:5000]).countries)
+            if cols["sdgs"]:
+                sdgs = _sdgs(values("sdgs"))
+            else:
+                sdgs = find_sdgs(text[:5000])[:4]
+            themes = [t for cell in values("themes") for t in _split(cell)]
+            # organisation names often contain commas ("Ministry of Health, Kenya"): only ; | and newlines split
+            partners = [p for cell in values("partners") for p in _split(cell, commas=False)]
+            language = None
+            if cols["language"]:
+                language = _language_code(first("language") or "")
+            if language is None:
+                language = detect_language(text[:DETECT_CHARS])
+            provider = first("provider")
+            if provider is None and resolved.template:
+                parts = [row[i].strip() if i < len(row) else "" for i in resolved.template_fields]
+                if all(parts):
+                    provider = resolved.template.format(*parts)
+            kind = resolved.kind
+            if cols["kind_column"]:
+                row_kind = (first("kind_column") or "").strip().lower()
+                if row_kind:
+                    if row_kind not in KINDS:
+                        raise ValueError(f"unknown kind {row_kind!r}")
+                    kind = row_kind
+            document = KnowledgeDocument(
+                id=doc_id,
+                kind=kind,
+                title=title,
+                summary=summary,
+                body=body,
+                countries=countries,
+                region=first("region") or (region_of(countries[0]) if countries else None),
+                sdgs=sdgs,
+                themes=themes,
+                provider=provider,
+                partners=partners,
+                contact=first("contact"),
+                url=first("url"),
+                language=language,
+                status=first("status"),
+                source=str(path),
+            )
+        except (ValidationError, ValueError, LoadError) as exc:
+            reason = exc.reason if isinstance(exc, LoadError) else str(exc).splitlines()[0]
+            if isinstance(exc, ValidationError):
+                reason = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:3])
+            failures.append(f"row {number}: {reason}")
+            continue
+        seen_ids.add(doc_id)
+        documents.append(document)
+
+    if unknown_countries:
+        log.info("%s: %d country values not recognised, ignored: %s", path, len(unknown_countries),
+                 ", ".join(sorted(unknown_countries)[:10]))
+    if failures:
+        if not documents:
+            raise LoadError(path, f"no valid row: all {len(failures)} rows failed (first: {failures[0]})")
+        log.warning("%s: %d rows skipped (first: %s)", path, len(failures), failures[0])
+    if not documents:
+        raise LoadError(path, "no row has a title or text")
+    return documents
+
+
+def load_acclabs(path: Path) -> list[KnowledgeDocument]:
+    return load_csv(path, ACCLABS)
+
+
+def looks_like_acclabs(path: Path) -> bool:
+    """True for a UNDP Accelerator Labs export; reads the header line only and never raises."""
+    try:
+        with Path(path).open("r", encoding="utf-8-sig", errors="replace", newline="") as handle:
+            line = handle.readline(1_000_000)
+    except OSError:
+        return False
+    if not line.strip():
+        return False
+    try:
+        header = next(csv.reader([line], delimiter=sniff_delimiter(line)))
+    except (csv.Error, StopIteration):
+        return False
+    names = {h.strip().lower() for h in header}
+    return {"pad_id", "title", "content"} <= names and any(n.startswith("sdgs-tag-") for n in names)

@@ -1,0 +1,337 @@
+"""The `galaxy` command line. Each command parses, calls one service, and prints the result."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from assistant.errors import GalaxyError
+from assistant.knowledge.loaders import FORMATS
+from assistant.settings import Settings, load_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Galaxy Assistant: South-South solutions, answered.")
+log = logging.getLogger("galaxy")
+
+
+def _settings() -> Settings:
+    settings = load_settings()
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("chromadb", "httpx", "urllib3", "opentelemetry", "bm25s"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    from assistant.logsafe import install_log_redaction
+
+    install_log_redaction(settings)
+    return settings
+
+
+def _fail(exc: GalaxyError) -> None:
+    typer.echo(f"error: {exc.user_message}", err=True)
+    raise typer.Exit(2)
+
+
+def _print_table(rows: list[tuple[str, object]], title: str) -> None:
+    width = max((len(k) for k, _ in rows), default=0)
+    typer.echo(title)
+    for key, value in rows:
+        typer.echo(f"  {key.ljust(width)}  {value}")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to ingest.")],
+    format: Annotated[str, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS)}.")] = "auto",
+    prune: Annotated[bool, typer.Option(help="Remove documents whose source disappeared from these paths.")] = False,
+    rebuild: Annotated[bool, typer.Option(help="Drop the whole index first (after changing embedding model).")] = False,
+    if_missing: Annotated[bool, typer.Option("--if-missing", help="Do nothing when the index already holds documents.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Load, chunk, embed and store documents; unchanged documents cost nothing."""
+    if format not in FORMATS:
+        typer.echo(f"error: unknown format '{format}'; choose one of {', '.join(FORMATS)}", err=True)
+        raise typer.Exit(2)
+    settings = _settings()
+    from assistant.container import build_knowledge_base
+    from assistant.knowledge.store import drop_index
+
+    try:
+        if rebuild:
+            drop_index(settings)
+        kb = build_knowledge_base(settings)
+        if if_missing and kb.store.count_chunks() > 0:
+            typer.echo(f"index present ({kb.store.count_chunks()} chunks in {settings.data_dir}); nothing to do")
+            return
+        summary = kb.ingestor.ingest(
+            list(paths), fmt=format, prune=prune,
+            on_failure=None if as_json else lambda p, r: typer.echo(f"skipped {p}: {r}", err=True),
+        )
+    except GalaxyError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        typer.echo(json.dumps(summary.as_dict(), indent=2))
+    else:
+        _print_table(
+            [("added", summary.added), ("updated", summary.updated), ("unchanged", summary.unchanged),
+             ("skipped", summary.skipped), ("failed", summary.failed), ("pruned", summary.pruned),
+             ("chunks written", summary.chunks), ("seconds", f"{summary.seconds:.2f}")],
+            "ingest summary",
+        )
+        if summary.recovered:
+            typer.echo(f"  (recovered {summary.recovered} documents left by an interrupted run)")
+    if not summary.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def stats(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
+    """Documents and chunks by kind, language, country and SDG."""
+    settings = _settings()
+    from assistant.container import build_knowledge_base
+    from assistant.stats import collect_stats
+
+    try:
+        data = collect_stats(build_knowledge_base(settings))
+    except GalaxyError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    _print_table([("documents", data["documents"]), ("chunks", data["chunks"]),
+                  ("embedding model", data["embedding_model"])], "knowledge base")
+    _print_table([(k, f"{v['documents']} documents, {v['chunks']} chunks") for k, v in data["by_kind"].items()], "by kind")
+    _print_table(list(data["by_language"].items()), "by language")
+    _print_table(list(data["by_country"].items())[:20], "by country (top 20)")
+    _print_table([(f"SDG {k}", v) for k, v in data["by_sdg"].items()], "by SDG")
+
+
+def _services():
+    settings = _settings()
+    from assistant.container import build_services
+
+    return build_services(settings)
+
+
+def _filters(country: list[str], sdg: list[int], region: Optional[str], kind: list[str], language: Optional[str]):
+    from assistant.text.geo import country_code
+    from assistant.retrieval.retriever import Filters
+
+    codes = []
+    for value in country:
+        code = country_code(value)
+        if code is None:
+            typer.echo(f"error: unknown country '{value}'", err=True)
+            raise typer.Exit(2)
+        codes.append(code)
+    bad = [k for k in kind if k not in ("solution", "organisation", "funding")]
+    if bad or any(not 1 <= s <= 17 for s in sdg):
+        typer.echo("error: --kind takes solution/organisation/funding and --sdg a number from 1 to 17", err=True)
+        raise typer.Exit(2)
+    return Filters(countries=codes, sdgs=list(sdg), region=region, kinds=list(kind), language=language)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="How many results.")] = 10,
+    country: Annotated[list[str], typer.Option(help="Only these countries (ISO3 or name); repeatable.")] = [],
+    sdg: Annotated[list[int], typer.Option(help="Only these SDGs (1-17); repeatable.")] = [],
+    region: Annotated[Optional[str], typer.Option(help="Only this region, e.g. 'West Africa'.")] = None,
+    kind: Annotated[list[str], typer.Option(help="solution, organisation or funding; repeatable.")] = [],
+    language: Annotated[Optional[str], typer.Option(help="Only documents in this language.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print {hits: [...]} as JSON.")] = False,
+) -> None:
+    """Hybrid search over the knowledge base."""
+    try:
+        services = _services()
+        result = services.retriever.search(query, k=k, filters=_filters(country, sdg, region, kind, language))
+    except GalaxyError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        typer.echo(json.dumps({"hits": [h.to_dict() for h in result.hits]}, ensure_ascii=False, indent=2))
+        return
+    for i, hit in enumerate(result.hits, 1):
+        typer.echo(f"{i:>2}. {hit.doc.title}  [{hit.doc.id}; {hit.doc.kind}; {','.join(hit.doc.countries)}]"
+                   f"  score {hit.score:.3f}")
+        typer.echo(f"    {hit.snippet}")
+
+
+def _print_answer(answer) -> None:
+    typer.echo(answer.text)
+    if answer.citations:
+        typer.echo("")
+        for c in answer.citations:
+            typer.echo(f"[{c.n}] {c.title} ({c.doc_id}){' ' + c.url if c.url else ''}")
+    if answer.partners:
+        typer.echo("")
+        for p in answer.partners:
+            typer.echo(f"* {p['name']}: {p['reason']}")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question, in any language.")],
+    session: Annotated[Optional[str], typer.Option("--session", help="Conversation id, to ask follow-ups.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer object as JSON.")] = False,
+) -> None:
+    """Answer a question with citations (remembers the conversation with --session)."""
+    try:
+        answer = _services().engine.ask(question, session_id=session)
+    except GalaxyError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_answer(answer)
+
+
+@app.command()
+def chat(session: Annotated[Optional[str], typer.Option("--session", help="Conversation id to resume.")] = None) -> None:
+    """Interactive conversation with memory; an empty line or Ctrl-D quits."""
+    import uuid
+
+    services = _services()
+    session = session or uuid.uuid4().hex[:12]
+    typer.echo(f"session {session}: ask anything; empty line to quit")
+    while True:
+        try:
+            question = input("> ").strip()
+        except EOFError:
+            break
+        if not question:
+            break
+        try:
+            _print_answer(services.engine.ask(question, session_id=session))
+        except GalaxyError as exc:
+            typer.echo(f"error: {exc.user_message}", err=True)
+        typer.echo("")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the HTTP API, the chat widget and its demo page."""
+    settings = _settings()
+    import uvicorn
+
+    # The CLI is the composition root: it builds the services once and hands them to the web edge.
+    from assistant.container import build_services
+
+    try:
+        services = build_services(settings)
+    except GalaxyError as exc:
+        _fail(exc)
+        return
+    try:
+        from api.app import create_app
+    except ImportError:
+        typer.echo("The HTTP API is not installed in this build; knowledge base ready:", err=True)
+        stats(as_json=False)
+        return
+    hook = None
+    if settings.telegram.token.get_secret_value() and settings.telegram.webhook_secret.get_secret_value():
+        from bots.app import build_bot
+        from bots.webhook import TelegramWebhook
+
+        hook = TelegramWebhook(build_bot(services))
+    uvicorn.run(create_app(services, telegram_webhook=hook), host=host, port=port,
+                log_level=settings.log_level.lower())
+
+
+@app.command()
+def bot(
+    set_webhook: Annotated[Optional[str], typer.Option(
+        "--set-webhook", help="Register https://HOST/telegram/webhook with Telegram instead of polling.")] = None,
+) -> None:
+    """Run the Telegram bot (long polling), or register its webhook."""
+    settings = _settings()
+    from bots.cli import register_webhook, run_bot
+
+    try:
+        if set_webhook:
+            register_webhook(settings, set_webhook)
+        else:
+            run_bot(settings)
+    except GalaxyError as exc:
+        _fail(exc)
+
+
+@app.command()
+def partners(
+    need: Annotated[str, typer.Argument(help="What you need, in any language.")],
+    country: Annotated[Optional[str], typer.Option("--country", help="Your country (ISO3 or name).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print {partners: [...], funding: [...]} as JSON.")] = False,
+) -> None:
+    """Suggest organisations, labs or countries that could help, with reasons and sources."""
+    from cli.render import partners_command_output
+
+    try:
+        typer.echo(partners_command_output(_services(), need, country, as_json))
+    except GalaxyError as exc:
+        _fail(exc)
+
+
+submissions_app = typer.Typer(help="Moderate solutions shared through the API or the Telegram bot.")
+app.add_typer(submissions_app, name="submissions")
+
+
+@submissions_app.command("list")
+def submissions_list(
+    status: Annotated[str, typer.Option(help="pending, approved, rejected or all.")] = "pending",
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """List submissions waiting for moderation (or all of them)."""
+    services = _services()
+    items = services.submissions.list(None if status == "all" else status)
+    if as_json:
+        typer.echo(json.dumps([i.to_dict() for i in items], ensure_ascii=False, indent=2))
+        return
+    if not items:
+        typer.echo(f"no {status} submissions")
+    for item in items:
+        typer.echo(f"{item.id}  [{item.status}; {item.source}; {','.join(item.countries)}]  {item.title}")
+
+
+@submissions_app.command("approve")
+def submissions_approve(submission_id: Annotated[str, typer.Argument(help="Submission id (sub-...).")]) -> None:
+    """Publish a submission into the knowledge base (written as Markdown under the data dir, then ingested)."""
+    services = _services()
+    try:
+        summary = services.approve_submission(submission_id)
+    except GalaxyError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"approved {submission_id}: {summary.added} added, {summary.updated} updated, {summary.chunks} chunks")
+
+
+@submissions_app.command("reject")
+def submissions_reject(submission_id: Annotated[str, typer.Argument(help="Submission id (sub-...).")]) -> None:
+    """Drop a submission."""
+    services = _services()
+    try:
+        services.submissions.reject(submission_id)
+    except GalaxyError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"rejected {submission_id}")
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    app(args=argv, prog_name="galaxy")
+
+
+if __name__ == "__main__":
+    main()
