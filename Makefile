@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export GALAXY_DATA_DIR ?= ./data
 
-.PHONY: run test install ingest serve bench eval clean install-english install-local-llm
+.PHONY: run test lint format install ingest serve bench eval clean install-english install-local-llm
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,16 @@ run: install
 
 serve: install
 	$(BIN)/galaxy serve --host 127.0.0.1 --port 8000
+
+# Lint, format check and type check: part of the build (CI runs it before the tests).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 test: install install-english install-local-llm
 	$(BIN)/python -m pytest -q -ra

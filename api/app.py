@@ -75,19 +75,26 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 def _sse_event(event: str, data_schema: dict) -> dict:
-    return {"type": "object", "required": ["event", "data"], "properties": {
-        "event": {"const": event},
-        "data": {"type": "string", "contentMediaType": "application/json", "contentSchema": data_schema}}}
+    return {
+        "type": "object",
+        "required": ["event", "data"],
+        "properties": {
+            "event": {"const": event},
+            "data": {"type": "string", "contentMediaType": "application/json", "contentSchema": data_schema},
+        },
+    }
 
 
 _TEXT = {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}}
 #: Each Server-Sent Event of a streamed answer (OpenAPI < 3.2: the media type's schema describes one event).
-SSE_SCHEMA = {"oneOf": [
-    _sse_event("token", _TEXT),
-    _sse_event("reset", _TEXT),
-    _sse_event("final", {"$ref": "#/components/schemas/AskResponse"}),
-    _sse_event("error", {"$ref": "#/components/schemas/ErrorResponse"}),
-]}
+SSE_SCHEMA = {
+    "oneOf": [
+        _sse_event("token", _TEXT),
+        _sse_event("reset", _TEXT),
+        _sse_event("final", {"$ref": "#/components/schemas/AskResponse"}),
+        _sse_event("error", {"$ref": "#/components/schemas/ErrorResponse"}),
+    ]
+}
 
 
 def _sse(event: str, data: dict) -> str:
@@ -109,9 +116,12 @@ class _Pages:
         self.key_attr = f' data-key="{escape(public_key)}"' if public_key else ""
         styles = re.findall(r"<style>(.*?)</style>", self.page, re.S)
         hashes = " ".join(
-            "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'" for s in styles)
-        self.csp = (f"default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self' {hashes}; "
-                    "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+            "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'" for s in styles
+        )
+        self.csp = (
+            f"default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self' {hashes}; "
+            "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        )
 
     def demo(self, lang: str | None) -> str:
         lang_attr = f' data-lang="{lang}"' if lang in UI_LANGUAGES else ""
@@ -163,8 +173,11 @@ def create_app(services, *, telegram_webhook: TelegramWebhook | None = None) -> 
             finally:
                 await items.aclose()
 
-        return StreamingResponse(body(), media_type="text/event-stream; charset=utf-8",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return StreamingResponse(
+            body(),
+            media_type="text/event-stream; charset=utf-8",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -186,7 +199,7 @@ def create_app(services, *, telegram_webhook: TelegramWebhook | None = None) -> 
         version=version,
         lifespan=lifespan,
         description="Answers with citations, search and partner suggestions over a knowledge base of "
-                    "South-South cooperation solutions. Errors are JSON: `{\"detail\": ...}`.",
+        'South-South cooperation solutions. Errors are JSON: `{"detail": ...}`.',
     )
 
     # -- errors ---------------------------------------------------------------------------------------------
@@ -196,8 +209,13 @@ def create_app(services, *, telegram_webhook: TelegramWebhook | None = None) -> 
         if any(e.get("type") == "json_invalid" for e in errors):
             return JSONResponse({"detail": "The request body is not valid JSON."}, 400)
         return JSONResponse(
-            {"detail": [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-                        for e in errors]}, 422)
+            {
+                "detail": [
+                    {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in errors
+                ]
+            },
+            422,
+        )
 
     @app.exception_handler(GalaxyError)
     async def domain_error(request: Request, exc: GalaxyError) -> JSONResponse:
@@ -215,20 +233,29 @@ def create_app(services, *, telegram_webhook: TelegramWebhook | None = None) -> 
         return JSONResponse({"detail": GENERIC_ERROR}, 500)
 
     # -- public API -----------------------------------------------------------------------------------------
-    public = APIRouter(prefix="/v1", dependencies=[Depends(public_key_check(api))],
-                       responses=_errors(400, 401, 413, 415, 422, 429, 500, 503))
+    public = APIRouter(
+        prefix="/v1",
+        dependencies=[Depends(public_key_check(api))],
+        responses=_errors(400, 401, 413, 415, 422, 429, 500, 503),
+    )
 
     @public.post(
-        "/ask", response_model=AskResponse, tags=["answers"],
+        "/ask",
+        response_model=AskResponse,
+        tags=["answers"],
         summary="Answer a question with citations",
         description="With `stream: true` or `Accept: text/event-stream` the answer comes as Server-Sent Events: "
-                    "`token` {text} pieces, possibly `reset` {text} (replace what was shown), then one `final` "
-                    "with the answer object; `error` {detail} if it fails midway.",
+        "`token` {text} pieces, possibly `reset` {text} (replace what was shown), then one `final` "
+        "with the answer object; `error` {detail} if it fails midway.",
         responses={200: {"content": {"text/event-stream": {"schema": SSE_SCHEMA}}}},
     )
     async def ask(body: AskRequest, request: Request):  # type: ignore[valid-type]
-        args = dict(question=body.question, session_id=body.session_id, language=body.language,
-                    filters=body.filters.to_filters() if body.filters else None)
+        args = dict(
+            question=body.question,
+            session_id=body.session_id,
+            language=body.language,
+            filters=body.filters.to_filters() if body.filters else None,
+        )
         if body.stream or "text/event-stream" in request.headers.get("accept", ""):
             return await event_stream(services.engine.stream(**args))
         return (await work(services.engine.ask, **args)).to_dict()
@@ -239,8 +266,12 @@ def create_app(services, *, telegram_webhook: TelegramWebhook | None = None) -> 
         result = await work(services.retriever.search, body.query, k=body.k, filters=filters)
         return {"hits": [hit.to_dict() for hit in result.hits]}
 
-    @public.post("/partners", response_model=PartnersResponse, tags=["partners"],
-                 summary="Suggest partners (and funding, when asked) for a need")
+    @public.post(
+        "/partners",
+        response_model=PartnersResponse,
+        tags=["partners"],
+        summary="Suggest partners (and funding, when asked) for a need",
+    )
     async def partners(body: PartnersRequest):  # type: ignore[valid-type]
         return (await work(services.partners.suggest, body.need, seeker_country=body.country, k=body.k)).to_dict()
 
@@ -251,23 +282,33 @@ def create_app(services, *, telegram_webhook: TelegramWebhook | None = None) -> 
             raise HTTPException(404, "No such document.")
         return doc.model_dump(exclude={"source"})
 
-    @public.post("/feedback", status_code=201, response_model=Created, tags=["feedback"],
-                 summary="Rate an answer")
+    @public.post("/feedback", status_code=201, response_model=Created, tags=["feedback"], summary="Rate an answer")
     async def feedback(body: FeedbackRequest):
-        feedback_id = await run_in_threadpool(services.feedback.add, body.session_id, body.answer_id, body.rating,
-                                              body.comment, source="api")
+        feedback_id = await run_in_threadpool(
+            services.feedback.add, body.session_id, body.answer_id, body.rating, body.comment, source="api"
+        )
         return {"id": feedback_id}
 
-    @public.post("/submissions", status_code=202, response_model=SubmissionAccepted, tags=["submissions"],
-                 summary="Share a solution (published after moderation)")
+    @public.post(
+        "/submissions",
+        status_code=202,
+        response_model=SubmissionAccepted,
+        tags=["submissions"],
+        summary="Share a solution (published after moderation)",
+    )
     async def submit(body: SubmissionRequest):
-        submission = await run_in_threadpool(services.submissions.submit, body.model_dump(exclude_none=True),
-                                             source="api")
+        submission = await run_in_threadpool(
+            services.submissions.submit, body.model_dump(exclude_none=True), source="api"
+        )
         return {"id": submission.id, "status": "pending"}
 
     # -- admin ----------------------------------------------------------------------------------------------
-    admin = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(admin_key_check(api))],
-                      responses=_errors(403, 404, 422, 429, 500, 503))
+    admin = APIRouter(
+        prefix="/v1/admin",
+        tags=["admin"],
+        dependencies=[Depends(admin_key_check(api))],
+        responses=_errors(403, 404, 422, 429, 500, 503),
+    )
     SubmissionId = Annotated[str, PathParam(max_length=100)]
 
     @admin.get("/submissions", response_model=SubmissionList)
@@ -275,8 +316,11 @@ def create_app(services, *, telegram_webhook: TelegramWebhook | None = None) -> 
         items = await run_in_threadpool(services.submissions.list, None if status == "all" else status)
         return {"submissions": [s.to_dict() for s in items]}
 
-    @admin.post("/submissions/{submission_id}/approve", response_model=SubmissionDecision,
-                summary="Publish a submission: write it to the corpus, ingest it, make it searchable")
+    @admin.post(
+        "/submissions/{submission_id}/approve",
+        response_model=SubmissionDecision,
+        summary="Publish a submission: write it to the corpus, ingest it, make it searchable",
+    )
     async def approve(submission_id: SubmissionId):
         summary = await work(services.approve_submission, submission_id)
         return {"id": submission_id, "status": "approved", "ingest": summary.as_dict()}
@@ -308,16 +352,20 @@ def create_app(services, *, telegram_webhook: TelegramWebhook | None = None) -> 
             chunks, documents = await run_in_threadpool(counts)
         except Exception as exc:  # whatever the store raises, the answer is "not yet"
             log.warning("not ready: %s", exc)
-            return JSONResponse({"detail": "The knowledge base is not reachable yet."}, 503,
-                                headers={"Retry-After": RETRY_AFTER_S})
+            return JSONResponse(
+                {"detail": "The knowledge base is not reachable yet."}, 503, headers={"Retry-After": RETRY_AFTER_S}
+            )
         return {"status": "ready", "documents": documents, "chunks": chunks}
 
     # -- Telegram -------------------------------------------------------------------------------------------
     secret = settings.telegram.webhook_secret.get_secret_value()
     if telegram_webhook is not None and secret:
+
         @app.post("/telegram/webhook", response_model=TelegramAck, include_in_schema=False)
-        async def telegram(update: Annotated[dict, Body()],
-                           token: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None):
+        async def telegram(
+            update: Annotated[dict, Body()],
+            token: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
+        ):
             if not same_secret(token, secret):
                 raise HTTPException(403, "Forbidden.")
             await telegram_webhook(update)
@@ -326,24 +374,38 @@ def create_app(services, *, telegram_webhook: TelegramWebhook | None = None) -> 
     # -- widget and demo page -------------------------------------------------------------------------------
     @app.get("/widget.js", include_in_schema=False)
     async def widget(if_none_match: Annotated[str | None, Header()] = None):
-        headers = {"Cache-Control": "public, max-age=86400", "ETag": pages.widget_etag,
-                   "Cross-Origin-Resource-Policy": "cross-origin"}
+        headers = {
+            "Cache-Control": "public, max-age=86400",
+            "ETag": pages.widget_etag,
+            "Cross-Origin-Resource-Policy": "cross-origin",
+        }
         if if_none_match and pages.widget_etag in if_none_match:
             return Response(status_code=304, headers=headers)
         return Response(pages.widget, media_type="text/javascript; charset=utf-8", headers=headers)
 
     @app.get("/", include_in_schema=False, response_class=HTMLResponse)
     async def demo(lang: str | None = None):
-        return HTMLResponse(pages.demo(lang), headers={
-            "Content-Security-Policy": pages.csp, "Referrer-Policy": "no-referrer", "Cache-Control": "no-cache"})
+        return HTMLResponse(
+            pages.demo(lang),
+            headers={
+                "Content-Security-Policy": pages.csp,
+                "Referrer-Policy": "no-referrer",
+                "Cache-Control": "no-cache",
+            },
+        )
 
     # -- middleware (the last added runs first) -------------------------------------------------------------
     app.add_middleware(BodyLimitMiddleware, max_bytes=api.max_body_bytes)
     app.add_middleware(RateLimitMiddleware, per_minute=api.rate_limit_per_minute)
     if api.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=api.cors_origins, allow_methods=["GET", "POST"],
-                           allow_headers=["Content-Type", "Accept", "X-API-Key"], expose_headers=["Retry-After"],
-                           max_age=86400)
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=api.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "Accept", "X-API-Key"],
+            expose_headers=["Retry-After"],
+            max_age=86400,
+        )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(GZipMiddleware, minimum_size=500)
     return app

@@ -7,12 +7,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, field_validator
 
-from assistant.knowledge.documents import KnowledgeDocument
-from assistant.errors import InvalidInput
-from assistant.text.geo import country_code
 from assistant.answers.prompts import LANGUAGE_NAMES
-from assistant.retrieval.retriever import Filters
 from assistant.community.submissions import LIMITS
+from assistant.errors import InvalidInput
+from assistant.knowledge.documents import KnowledgeDocument
+from assistant.retrieval.retriever import Filters
+from assistant.text.geo import country_code
 
 Language = Literal[tuple(LANGUAGE_NAMES)]  # type: ignore[valid-type]
 Kind = Literal["solution", "organisation", "funding"]

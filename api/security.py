@@ -18,10 +18,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.settings import ApiSettings
 
-_header_key = APIKeyHeader(name="X-API-Key", scheme_name="ApiKeyHeader", auto_error=False,
-                           description="The public key (public endpoints, when one is configured) or the admin key.")
-_query_key = APIKeyQuery(name="key", scheme_name="ApiKeyQuery", auto_error=False,
-                         description="The public key, for clients that cannot set headers.")
+_header_key = APIKeyHeader(
+    name="X-API-Key",
+    scheme_name="ApiKeyHeader",
+    auto_error=False,
+    description="The public key (public endpoints, when one is configured) or the admin key.",
+)
+_query_key = APIKeyQuery(
+    name="key",
+    scheme_name="ApiKeyQuery",
+    auto_error=False,
+    description="The public key, for clients that cannot set headers.",
+)
 
 
 def same_secret(given: str | None, expected: str) -> bool:
@@ -84,15 +92,23 @@ class RateLimitMiddleware:
         return wait
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (self.rate <= 0 or scope["type"] != "http" or scope["method"] == "OPTIONS"
-                or not scope["path"].startswith(self.prefix)):
+        if (
+            self.rate <= 0
+            or scope["type"] != "http"
+            or scope["method"] == "OPTIONS"
+            or not scope["path"].startswith(self.prefix)
+        ):
             await self.app(scope, receive, send)
             return
         client = (scope.get("client") or ("unknown", 0))[0]
         wait = self.take(client, time.monotonic())
         if wait:
-            await send_json(send, 429, {"detail": "Too many requests. Please wait a moment and try again."},
-                            {"Retry-After": str(max(1, math.ceil(wait)))})
+            await send_json(
+                send,
+                429,
+                {"detail": "Too many requests. Please wait a moment and try again."},
+                {"Retry-After": str(max(1, math.ceil(wait)))},
+            )
             return
         await self.app(scope, receive, send)
 

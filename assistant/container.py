@@ -7,20 +7,20 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from assistant.errors import LoadError
 from assistant.knowledge.documents import KnowledgeDocument
 from assistant.knowledge.embeddings import CachedEmbedding, EmbeddingCache, build_embedding
-from assistant.errors import LoadError
 from assistant.knowledge.ingest import Ingestor, catalogue
-from assistant.settings import Settings
 from assistant.knowledge.store import KnowledgeStore, data_dir_guard, ensure_data_dir, open_store
+from assistant.settings import Settings
 
 if TYPE_CHECKING:
     from assistant.answers.conversation import ConversationStore
     from assistant.answers.engine import AnswerEngine
     from assistant.community.feedback import FeedbackStore
+    from assistant.community.submissions import SubmissionQueue
     from assistant.matchmaking.partners import PartnerFinder
     from assistant.retrieval.retriever import Retriever
-    from assistant.community.submissions import SubmissionQueue
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +63,12 @@ class Services:
 
     settings: Settings
     kb: KnowledgeBase
-    retriever: "Retriever"
-    conversations: "ConversationStore"
-    engine: "AnswerEngine"
-    partners: "PartnerFinder"
-    feedback: "FeedbackStore"
-    submissions: "SubmissionQueue"
+    retriever: Retriever
+    conversations: ConversationStore
+    engine: AnswerEngine
+    partners: PartnerFinder
+    feedback: FeedbackStore
+    submissions: SubmissionQueue
 
     def refresh(self) -> None:
         """Pick up newly ingested documents."""
@@ -96,21 +96,27 @@ class Services:
 def build_services(settings: Settings, kb: KnowledgeBase | None = None) -> Services:
     from assistant.answers.conversation import ConversationStore
     from assistant.answers.engine import AnswerEngine
-    from assistant.community.feedback import FeedbackStore
     from assistant.answers.llm import build_llm
+    from assistant.community.feedback import FeedbackStore
+    from assistant.community.submissions import SubmissionQueue
     from assistant.matchmaking.partners import PartnerFinder
     from assistant.retrieval.retriever import Retriever
-    from assistant.community.submissions import SubmissionQueue
 
     kb = kb or build_knowledge_base(settings)
     with data_dir_guard(settings.data_dir):
         retriever = Retriever(kb)
         conversations = ConversationStore(settings.data_dir / "conversations.sqlite3")
         partners = PartnerFinder(retriever)
-        engine = AnswerEngine(retriever, conversations, build_llm(settings.llm), settings.llm,
-                              partner_finder=partners.for_answer)
+        engine = AnswerEngine(
+            retriever, conversations, build_llm(settings.llm), settings.llm, partner_finder=partners.for_answer
+        )
         return Services(
-            settings, kb, retriever, conversations, engine, partners,
+            settings,
+            kb,
+            retriever,
+            conversations,
+            engine,
+            partners,
             FeedbackStore(settings.data_dir / "feedback.sqlite3"),
             SubmissionQueue(settings.data_dir / "submissions.sqlite3", settings.data_dir / "submissions"),
         )

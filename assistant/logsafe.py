@@ -36,9 +36,13 @@ class RedactSecrets(logging.Filter):
 def install_log_redaction(settings) -> None:
     """Attach the filter to the loggers that print request lines or errors, and to their handlers
     (idempotent: call it again after a server has configured its own loggers)."""
-    secrets = [settings.api.admin_key.get_secret_value(), settings.api.public_key.get_secret_value(),
-               settings.llm.api_key.get_secret_value(), settings.telegram.token.get_secret_value(),
-               settings.telegram.webhook_secret.get_secret_value()]
+    secrets = [
+        settings.api.admin_key.get_secret_value(),
+        settings.api.public_key.get_secret_value(),
+        settings.llm.api_key.get_secret_value(),
+        settings.telegram.token.get_secret_value(),
+        settings.telegram.webhook_secret.get_secret_value(),
+    ]
     redactor = RedactSecrets(secrets)
     for name in ("uvicorn.access", "uvicorn.error", "uvicorn", "", "httpx", "telegram", "assistant", "api", "bots"):
         logger = logging.getLogger(name)

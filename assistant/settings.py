@@ -66,9 +66,7 @@ class ApiSettings(BaseModel):
 class Settings(BaseSettings):
     """Every knob of Galaxy Assistant; environment variables use the GALAXY_ prefix and `__` for nesting."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="GALAXY_", env_nested_delimiter="__", env_file=None, extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="GALAXY_", env_nested_delimiter="__", env_file=None, extra="ignore")
 
     data_dir: Path = Field(Path("./data"), description="Where the index, caches and conversation store live.")
     log_level: str = Field("INFO", description="Logging level.")

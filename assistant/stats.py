@@ -23,8 +23,10 @@ def collect_stats(kb: KnowledgeBase) -> dict:
         "documents": len(docs),
         "chunks": sum(chunks_by_kind.values()),
         "embedding_model": kb.store.model_name,
-        "by_kind": {k: {"documents": by_kind.get(k, 0), "chunks": chunks_by_kind.get(k, 0)}
-                    for k in sorted(set(by_kind) | set(chunks_by_kind))},
+        "by_kind": {
+            k: {"documents": by_kind.get(k, 0), "chunks": chunks_by_kind.get(k, 0)}
+            for k in sorted(set(by_kind) | set(chunks_by_kind))
+        },
         "by_language": dict(by_language.most_common()),
         "by_country": dict(by_country.most_common()),
         "by_sdg": {k: by_sdg[k] for k in sorted(by_sdg, key=int)},

@@ -13,15 +13,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.evaluation import ACCLABS_CSV, DEVSET, HELDOUT, format_results, run_evaluation  # noqa: E402
+from bench.evaluation import ACCLABS_CSV, DEVSET, HELDOUT, format_results, run_evaluation
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, default=Path("data/eval-acclabs"),
-                        help="Where to keep the evaluation index (re-used between runs).")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path("data/eval-acclabs"),
+        help="Where to keep the evaluation index (re-used between runs).",
+    )
     parser.add_argument("--json", type=Path, default=None, help="Also write the results to this file.")
-    parser.add_argument("--heldout", action="store_true", help="Use the held-out questions instead of the development set.")
+    parser.add_argument(
+        "--heldout", action="store_true", help="Use the held-out questions instead of the development set."
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not ACCLABS_CSV.exists():

@@ -60,7 +60,9 @@ class SystemScores:
     p95_ms: float
 
 
-def score_rankings(devset: list[dict], rank: Callable[[str], list[str]], documents: dict[str, KnowledgeDocument]) -> SystemScores:
+def score_rankings(
+    devset: list[dict], rank: Callable[[str], list[str]], documents: dict[str, KnowledgeDocument]
+) -> SystemScores:
     r1 = r5 = r10 = mrr = 0.0
     finds = [q for q in devset if q["type"] == "find"]
     facets = [q for q in devset if q["type"] == "facet"]
@@ -85,8 +87,15 @@ def score_rankings(devset: list[dict], rank: Callable[[str], list[str]], documen
         good = sum(facet_relevant(documents[d], q["facet"]) for d in ranked if d in documents)
         p10.append(good / max(1, min(10, n_rel)))
     n = max(1, len(finds))
-    return SystemScores(r1 / n, r5 / n, r10 / n, mrr / n, statistics.mean(p10) if p10 else 0.0,
-                        percentile(latencies, 0.5), percentile(latencies, 0.95))
+    return SystemScores(
+        r1 / n,
+        r5 / n,
+        r10 / n,
+        mrr / n,
+        statistics.mean(p10) if p10 else 0.0,
+        percentile(latencies, 0.5),
+        percentile(latencies, 0.95),
+    )
 
 
 def documents_in_order(doc_ids) -> list[str]:
@@ -101,8 +110,9 @@ def naive_dense_ranker(services) -> Callable[[str], list[str]]:
     retriever = index.as_retriever(similarity_top_k=20)
 
     def rank(query: str) -> list[str]:
-        return documents_in_order(node.node.metadata.get("doc_id") or node.node.ref_doc_id
-                                  for node in retriever.retrieve(query))
+        return documents_in_order(
+            node.node.metadata.get("doc_id") or node.node.ref_doc_id for node in retriever.retrieve(query)
+        )
 
     return rank
 
@@ -187,8 +197,14 @@ def relevance_signals(devset: list[dict], services) -> list[dict]:
         if q["type"] not in ("find", "facet", "unanswerable"):
             continue
         result = services.retriever.search(q["question"], k=10)
-        rows.append({"id": q["id"], "answerable": q["type"] != "unanswerable", "dense": result.top_dense,
-                     "coverage": result.top_coverage})
+        rows.append(
+            {
+                "id": q["id"],
+                "answerable": q["type"] != "unanswerable",
+                "dense": result.top_dense,
+                "coverage": result.top_coverage,
+            }
+        )
     return rows
 
 
@@ -227,22 +243,33 @@ def run_evaluation(data_dir: Path, devset_path: Path = DEVSET, csv_path: Path = 
 
 
 def format_results(results: dict) -> str:
-    lines = ["| system | R@1 | R@5 | R@10 | MRR@10 | facet P@10 | search p50 ms | p95 ms |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| system | R@1 | R@5 | R@10 | MRR@10 | facet P@10 | search p50 ms | p95 ms |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for name in ("bm25", "naive_dense", "dense_exact", "engine"):
         if name not in results:
             continue
         r = results[name]
-        lines.append(f"| {name} | {r['recall1']:.2f} | {r['recall5']:.2f} | {r['recall10']:.2f} | {r['mrr10']:.3f} | "
-                     f"{r['facet_p10']:.2f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} |")
+        lines.append(
+            f"| {name} | {r['recall1']:.2f} | {r['recall5']:.2f} | {r['recall10']:.2f} | {r['mrr10']:.3f} | "
+            f"{r['facet_p10']:.2f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} |"
+        )
     a = results["answers"]
-    lines += ["", "| answers | value |", "|---|---|",
-              f"| refusal rate (unanswerable) | {a['refusal_rate']:.2f} |",
-              f"| false refusals (answerable) | {a['false_refusal_rate']:.2f} |",
-              f"| citation precision | {a['citation_precision']:.2f} |",
-              f"| extractive answer p50 / p95 ms | {a['answer_p50_ms']:.0f} / {a['answer_p95_ms']:.0f} |"]
+    lines += [
+        "",
+        "| answers | value |",
+        "|---|---|",
+        f"| refusal rate (unanswerable) | {a['refusal_rate']:.2f} |",
+        f"| false refusals (answerable) | {a['false_refusal_rate']:.2f} |",
+        f"| citation precision | {a['citation_precision']:.2f} |",
+        f"| extractive answer p50 / p95 ms | {a['answer_p50_ms']:.0f} / {a['answer_p95_ms']:.0f} |",
+    ]
     if "partners" in results:
         for key, value in results["partners"].items():
-            lines.append(f"| partners: {key} | {value:.2f} |" if isinstance(value, float) else f"| partners: {key} | {value} |")
+            lines.append(
+                f"| partners: {key} | {value:.2f} |" if isinstance(value, float) else f"| partners: {key} | {value} |"
+            )
     return "\n".join(lines)
 
 

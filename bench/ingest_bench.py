@@ -45,8 +45,13 @@ def run_ours(data_dir: str) -> dict:
     summary = kb.ingestor.ingest([CSV], progress=False)
     chunks, records = summary.chunks, summary.added + summary.updated + summary.unchanged
     seconds = time.perf_counter() - started
-    return {"records": records, "chunks": chunks, "seconds": seconds, "peak_mb": _peak_mb(),
-            "embedded": kb.embed_model.misses}
+    return {
+        "records": records,
+        "chunks": chunks,
+        "seconds": seconds,
+        "peak_mb": _peak_mb(),
+        "embedded": kb.embed_model.misses,
+    }
 
 
 def run_naive(data_dir: str) -> dict:
@@ -62,12 +67,15 @@ def run_naive(data_dir: str) -> dict:
     settings = load_settings(data_dir=Path(data_dir))
     started = time.perf_counter()
     documents = [to_llama_document(d) for d in _documents()]
-    client = chromadb.PersistentClient(path=str(Path(data_dir) / "naive"),
-                                       settings=ChromaClientSettings(anonymized_telemetry=False))
+    client = chromadb.PersistentClient(
+        path=str(Path(data_dir) / "naive"), settings=ChromaClientSettings(anonymized_telemetry=False)
+    )
     collection = client.get_or_create_collection("naive", embedding_function=None)
     storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=collection))
     index = VectorStoreIndex.from_documents(
-        documents, storage_context=storage, embed_model=E5Embedding(),
+        documents,
+        storage_context=storage,
+        embed_model=E5Embedding(),
         transformations=[build_splitter(settings.chunk)],
     )
     seconds = time.perf_counter() - started
@@ -77,8 +85,9 @@ def run_naive(data_dir: str) -> dict:
 
 def _child(mode: str, data_dir: str) -> dict:
     cmd = [sys.executable, __file__, "--child", mode, "--data", data_dir]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT,
-                         env={**os.environ, "GALAXY_LOG_LEVEL": "WARNING"})
+    out = subprocess.run(
+        cmd, capture_output=True, text=True, check=True, cwd=ROOT, env={**os.environ, "GALAXY_LOG_LEVEL": "WARNING"}
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -110,12 +119,16 @@ def main() -> None:
     print(f"{'run':<10}{'records':>9}{'chunks':>8}{'seconds':>9}{'rec/s':>8}{'chunks/s':>10}{'peak MB':>9}")
     for name in ("naive", "ours", "reingest"):
         r = results[name]
-        print(f"{name:<10}{r['records']:>9}{r['chunks']:>8}{r['seconds']:>9.2f}{r['records_per_s']:>8.1f}"
-              f"{r['chunks_per_s']:>10.1f}{r['peak_mb']:>9.0f}")
+        print(
+            f"{name:<10}{r['records']:>9}{r['chunks']:>8}{r['seconds']:>9.2f}{r['records_per_s']:>8.1f}"
+            f"{r['chunks_per_s']:>10.1f}{r['peak_mb']:>9.0f}"
+        )
     ratios = results["ratios"]
     print(f"first ingest: ours is {ratios['first_ingest_speed_ours_vs_naive']:.2f}x the naive speed")
-    print(f"unchanged re-ingest: {results['reingest']['seconds']:.2f} s, "
-          f"{ratios['unchanged_reingest_vs_naive_rebuild']:.0f}x faster than the naive rebuild")
+    print(
+        f"unchanged re-ingest: {results['reingest']['seconds']:.2f} s, "
+        f"{ratios['unchanged_reingest_vs_naive_rebuild']:.0f}x faster than the naive rebuild"
+    )
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
 

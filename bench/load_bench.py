@@ -26,10 +26,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 QUESTIONS = [
-    "What solutions for clean water exist in Kenya?", "Quelles solutions d'irrigation solaire au Sahel ?",
-    "¿Qué soluciones hay para el registro de tierras con drones?", "Que soluções existem para restaurar mangais?",
-    "community health workers mobile app", "biogas from market waste", "flood early warning by SMS",
-    "who could help us set up solar irrigation in Niger?", "improved fish smoking ovens", "coral reef restoration",
+    "What solutions for clean water exist in Kenya?",
+    "Quelles solutions d'irrigation solaire au Sahel ?",
+    "¿Qué soluciones hay para el registro de tierras con drones?",
+    "Que soluções existem para restaurar mangais?",
+    "community health workers mobile app",
+    "biogas from market waste",
+    "flood early warning by SMS",
+    "who could help us set up solar irrigation in Niger?",
+    "improved fish smoking ovens",
+    "coral reef restoration",
 ]
 MAX_REQUESTS = 200_000
 
@@ -81,8 +87,10 @@ async def run_phase(url: str, pid: int, clients: int, seconds: float, stream: bo
                         r = await http.post("/v1/ask", json={"question": question})
                         status = r.status_code
                         if status == 200 and n % 5 == 0:
-                            fb = await http.post("/v1/feedback", json={"session_id": f"load-{i}",
-                                                                       "answer_id": r.json()["answer_id"], "rating": "up"})
+                            fb = await http.post(
+                                "/v1/feedback",
+                                json={"session_id": f"load-{i}", "answer_id": r.json()["answer_id"], "rating": "up"},
+                            )
                             if fb.status_code == 201:
                                 acked_feedback.append(fb.json()["id"])
                 except httpx.HTTPError:
@@ -101,13 +109,21 @@ async def run_phase(url: str, pid: int, clients: int, seconds: float, stream: bo
     last = [m for t, m in memory if t >= elapsed - 20]
     errors = sum(v for k, v in statuses.items() if k != 200)
     return {
-        "mode": "stream" if stream else "json", "clients": clients, "seconds": round(elapsed, 1),
-        "requests": len(latencies), "throughput_rps": round(len(latencies) / elapsed, 1),
-        "p50_ms": round(percentile(latencies, 0.5) * 1000), "p95_ms": round(percentile(latencies, 0.95) * 1000),
-        "p99_ms": round(percentile(latencies, 0.99) * 1000), "error_rate": round(errors / max(1, len(latencies)), 4),
-        "statuses": statuses, "server_5xx": sum(v for k, v in statuses.items() if k >= 500),
-        "rss_first20_mb": round(max(first, default=0), 1), "rss_last20_mb": round(max(last, default=0), 1),
-        "rss_peak_mb": round(max((m for _, m in memory), default=0), 1), "feedback_acked": acked_feedback,
+        "mode": "stream" if stream else "json",
+        "clients": clients,
+        "seconds": round(elapsed, 1),
+        "requests": len(latencies),
+        "throughput_rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(percentile(latencies, 0.5) * 1000),
+        "p95_ms": round(percentile(latencies, 0.95) * 1000),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000),
+        "error_rate": round(errors / max(1, len(latencies)), 4),
+        "statuses": statuses,
+        "server_5xx": sum(v for k, v in statuses.items() if k >= 500),
+        "rss_first20_mb": round(max(first, default=0), 1),
+        "rss_last20_mb": round(max(last, default=0), 1),
+        "rss_peak_mb": round(max((m for _, m in memory), default=0), 1),
+        "feedback_acked": acked_feedback,
     }
 
 
@@ -117,25 +133,37 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--data-dir", type=Path)
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--repeat", action="store_true",
-                        help="Ask the same 10 questions over and over (query embeddings cached) instead of unique ones.")
+    parser.add_argument(
+        "--repeat",
+        action="store_true",
+        help="Ask the same 10 questions over and over (query embeddings cached) instead of unique ones.",
+    )
     args = parser.parse_args()
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="galaxy-load-"))
-    env = {**os.environ, "GALAXY_DATA_DIR": str(data_dir), "GALAXY_LOG_LEVEL": "WARNING",
-           "GALAXY_API__RATE_LIMIT_PER_MINUTE": "0", "GALAXY_LLM__MODE": "extractive"}
+    env = {
+        **os.environ,
+        "GALAXY_DATA_DIR": str(data_dir),
+        "GALAXY_LOG_LEVEL": "WARNING",
+        "GALAXY_API__RATE_LIMIT_PER_MINUTE": "0",
+        "GALAXY_LLM__MODE": "extractive",
+    }
     galaxy = [sys.executable, "-m", "cli.main"]
-    subprocess.run([*galaxy, "ingest", str(ROOT / "corpus"), "--if-missing"], env=env, cwd=ROOT, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [*galaxy, "ingest", str(ROOT / "corpus"), "--if-missing"], env=env, cwd=ROOT, check=True, capture_output=True
+    )
     from tests.conftest import free_port, wait_until_ok
 
     port = free_port()
-    server = subprocess.Popen([*galaxy, "serve", "--port", str(port)], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [*galaxy, "serve", "--port", str(port)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_ok(f"{url}/readyz", proc=server)
-        results = [asyncio.run(run_phase(url, server.pid, args.clients, args.seconds, stream, not args.repeat))
-                   for stream in (False, True)]
+        results = [
+            asyncio.run(run_phase(url, server.pid, args.clients, args.seconds, stream, not args.repeat))
+            for stream in (False, True)
+        ]
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -145,12 +173,16 @@ def main() -> None:
         acked = r.pop("feedback_acked")
         r["feedback_acked"] = len(acked)
         r["feedback_lost"] = len(set(acked) - stored)
-    print(f"{'mode':<7}{'req':>7}{'rps':>7}{'p50':>7}{'p95':>7}{'p99':>7}{'err':>8}{'5xx':>5}"
-          f"{'rss0':>7}{'rss1':>7}{'fb lost':>9}")
+    print(
+        f"{'mode':<7}{'req':>7}{'rps':>7}{'p50':>7}{'p95':>7}{'p99':>7}{'err':>8}{'5xx':>5}"
+        f"{'rss0':>7}{'rss1':>7}{'fb lost':>9}"
+    )
     for r in results:
-        print(f"{r['mode']:<7}{r['requests']:>7}{r['throughput_rps']:>7}{r['p50_ms']:>7}{r['p95_ms']:>7}"
-              f"{r['p99_ms']:>7}{r['error_rate']:>8}{r['server_5xx']:>5}{r['rss_first20_mb']:>7}"
-              f"{r['rss_last20_mb']:>7}{r['feedback_lost']:>9}")
+        print(
+            f"{r['mode']:<7}{r['requests']:>7}{r['throughput_rps']:>7}{r['p50_ms']:>7}{r['p95_ms']:>7}"
+            f"{r['p99_ms']:>7}{r['error_rate']:>8}{r['server_5xx']:>5}{r['rss_first20_mb']:>7}"
+            f"{r['rss_last20_mb']:>7}{r['feedback_lost']:>9}"
+        )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

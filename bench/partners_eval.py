@@ -157,14 +157,18 @@ class IndexScorer:
             )
         # the seeker's edges are hidden: only the top matches' partners count, and no edge of the seeker is read
         apply_graph_signal(signals, lambda key: self.registry.orgs[key].partners, self.weights)
-        scored = sorted(((score_candidate(s, self.weights), key) for key, s in signals.items()), key=lambda x: (-x[0], x[1]))
+        scored = sorted(
+            ((score_candidate(s, self.weights), key) for key, s in signals.items()), key=lambda x: (-x[0], x[1])
+        )
         return [key for score, key in scored[:k] if score > 0]
 
 
 def popularity_rank(registry: OrgRegistry, seeker: Organisation, k: int = 10) -> list[str]:
     """The most-connected organisations of the remaining graph (the seeker's edges removed)."""
     hidden = set(seeker.partners)
-    degree = [(len(o.partners) - (1 if o.key in hidden else 0), o.key) for o in registry.orgs.values() if o.key != seeker.key]
+    degree = [
+        (len(o.partners) - (1 if o.key in hidden else 0), o.key) for o in registry.orgs.values() if o.key != seeker.key
+    ]
     degree.sort(key=lambda x: (-x[0], x[1]))
     return [key for _, key in degree[:k]]
 
@@ -194,8 +198,12 @@ def evaluate_iati(index_path: Path = IATI_INDEX, weights: Weights = IATI_WEIGHTS
                 found_edges[(system, k)] += len(found)
                 hitrate[(system, k)] += bool(found)
     n = max(1, len(seekers))
-    out = {"organisations": len(registry), "evaluated": len(seekers), "hidden_edges": total_edges,
-           "edges": sum(len(o.partners) for o in registry.orgs.values()) // 2}
+    out = {
+        "organisations": len(registry),
+        "evaluated": len(seekers),
+        "hidden_edges": total_edges,
+        "edges": sum(len(o.partners) for o in registry.orgs.values()) // 2,
+    }
     for system in systems:
         for k in ks:
             out[f"{system}_hits@{k}"] = hits[(system, k)] / n
@@ -239,18 +247,32 @@ def evaluate_acclabs(services, devset: list[dict], k: int = 5, **weight_override
         n = len(result.partners) or 1
         precision_themes.append(good_t / n)
         precision_lenient.append(good_l / n)
-        rows.append({"id": q["id"], "suggested": [p.name for p in result.partners], "p5_themes": good_t / n,
-                     "p5_sdg_or_theme": good_l / n})
+        rows.append(
+            {
+                "id": q["id"],
+                "suggested": [p.name for p in result.partners],
+                "p5_themes": good_t / n,
+                "p5_sdg_or_theme": good_l / n,
+            }
+        )
     # popularity baseline: the k labs / organisations with the most records, whatever the need
     biggest = sorted((o for o in registry.orgs.values() if o.docs), key=lambda o: (-len(o.docs), o.key))[:k]
-    popular_t = [sum(any(_topic_match(documents[d], q["facet"], True) for d in o.docs if d in documents)
-                     for o in biggest) / max(1, len(biggest)) for q in items]
-    popular_l = [sum(any(_topic_match(documents[d], q["facet"], False) for d in o.docs if d in documents)
-                     for o in biggest) / max(1, len(biggest)) for q in items]
+    popular_t = [
+        sum(any(_topic_match(documents[d], q["facet"], True) for d in o.docs if d in documents) for o in biggest)
+        / max(1, len(biggest))
+        for q in items
+    ]
+    popular_l = [
+        sum(any(_topic_match(documents[d], q["facet"], False) for d in o.docs if d in documents) for o in biggest)
+        / max(1, len(biggest))
+        for q in items
+    ]
     answered = [i for i, row in enumerate(rows) if row["suggested"]]
     return {
         "acclabs_precision@5_themes": statistics.mean(precision_themes) if precision_themes else 0.0,
-        "acclabs_precision@5_themes_answered": statistics.mean(precision_themes[i] for i in answered) if answered else 0.0,
+        "acclabs_precision@5_themes_answered": statistics.mean(precision_themes[i] for i in answered)
+        if answered
+        else 0.0,
         "acclabs_answered": len(answered),
         "acclabs_popularity_precision@5_themes": statistics.mean(popular_t) if popular_t else 0.0,
         "acclabs_popularity_precision@5_sdg_or_theme": statistics.mean(popular_l) if popular_l else 0.0,
@@ -266,8 +288,13 @@ def partner_metrics(services=None, devset: list[dict] | None = None, index_path:
     out: dict = {}
     if index_path.exists():
         iati = evaluate_iati(index_path)
-        out.update({"iati_hits@5": iati["model_hits@5"], "iati_hits@10": iati["model_hits@10"],
-                    "iati_popularity_hits@10": iati["popularity_hits@10"]})
+        out.update(
+            {
+                "iati_hits@5": iati["model_hits@5"],
+                "iati_hits@10": iati["model_hits@10"],
+                "iati_popularity_hits@10": iati["popularity_hits@10"],
+            }
+        )
     if services is not None and devset is not None:
         acclabs = evaluate_acclabs(services, devset)
         out.update({key: acclabs[key] for key in ("acclabs_precision@5_themes", "acclabs_precision@5_sdg_or_theme")})
@@ -277,20 +304,33 @@ def partner_metrics(services=None, devset: list[dict] | None = None, index_path:
 def format_table(iati: dict | None, acclabs: dict | None) -> str:
     lines = ["| partners | model | popularity baseline |", "|---|---|---|"]
     if iati:
-        for metric, label in (("hits", "hidden partners found, per org."), ("micro_hits", "hidden edges found"),
-                              ("hitrate", "orgs with >= 1 found")):
+        for metric, label in (
+            ("hits", "hidden partners found, per org."),
+            ("micro_hits", "hidden edges found"),
+            ("hitrate", "orgs with >= 1 found"),
+        ):
             for k in (5, 10):
                 m, p = iati[f"model_{metric}@{k}"], iati[f"popularity_{metric}@{k}"]
-                lines.append(f"| IATI {metric}@{k} ({label}) | {m:.3f} | {p:.3f} (x{m / p if p else float('inf'):.2f}) |")
-        lines.append(f"| IATI organisations evaluated (>= {MIN_PARTNERS} partners) | {iati['evaluated']} of "
-                     f"{iati['organisations']} | {iati['seconds']:.1f} s |")
+                lines.append(
+                    f"| IATI {metric}@{k} ({label}) | {m:.3f} | {p:.3f} (x{m / p if p else float('inf'):.2f}) |"
+                )
+        lines.append(
+            f"| IATI organisations evaluated (>= {MIN_PARTNERS} partners) | {iati['evaluated']} of "
+            f"{iati['organisations']} | {iati['seconds']:.1f} s |"
+        )
     if acclabs:
-        lines.append(f"| AccLabs precision@5, themes only | {acclabs['acclabs_precision@5_themes']:.3f} | "
-                     f"{acclabs['acclabs_popularity_precision@5_themes']:.3f} (the 5 biggest labs) |")
-        lines.append(f"| AccLabs precision@5, SDG or theme | {acclabs['acclabs_precision@5_sdg_or_theme']:.3f} | "
-                     f"{acclabs['acclabs_popularity_precision@5_sdg_or_theme']:.3f} |")
-        lines.append(f"| AccLabs needs with suggestions | {acclabs['acclabs_answered']} of {acclabs['acclabs_items']} "
-                     f"(themes-only precision over those: {acclabs['acclabs_precision@5_themes_answered']:.3f}) | |")
+        lines.append(
+            f"| AccLabs precision@5, themes only | {acclabs['acclabs_precision@5_themes']:.3f} | "
+            f"{acclabs['acclabs_popularity_precision@5_themes']:.3f} (the 5 biggest labs) |"
+        )
+        lines.append(
+            f"| AccLabs precision@5, SDG or theme | {acclabs['acclabs_precision@5_sdg_or_theme']:.3f} | "
+            f"{acclabs['acclabs_popularity_precision@5_sdg_or_theme']:.3f} |"
+        )
+        lines.append(
+            f"| AccLabs needs with suggestions | {acclabs['acclabs_answered']} of {acclabs['acclabs_items']} "
+            f"(themes-only precision over those: {acclabs['acclabs_precision@5_themes_answered']:.3f}) | |"
+        )
         lines.append(f"| AccLabs suggest() p50 ms (excl. embedding) | {acclabs['acclabs_suggest_p50_ms']:.0f} | |")
     return "\n".join(lines)
 
@@ -306,8 +346,12 @@ ABLATIONS = {
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="AccLabs index directory (e.g. data/eval-acclabs); without it only the IATI part runs.")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="AccLabs index directory (e.g. data/eval-acclabs); without it only the IATI part runs.",
+    )
     parser.add_argument("--index", type=Path, default=IATI_INDEX)
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--verbose", action="store_true")
@@ -325,8 +369,8 @@ def main(argv: list[str] | None = None) -> None:
     services_for_ablation = None
     if args.data_dir:
         from assistant.container import build_services
-        from bench.evaluation import build_eval_services, load_devset
         from assistant.settings import load_settings
+        from bench.evaluation import build_eval_services, load_devset
 
         if args.no_ingest:  # the index is complete: open it without checking the CSV again
             services = build_services(load_settings(data_dir=args.data_dir))
@@ -349,9 +393,13 @@ def main(argv: list[str] | None = None) -> None:
     print(format_table(iati, acclabs))
     if args.verbose and acclabs:
         for row in acclabs["acclabs_rows"]:
-            print(f"{row['id']}: themes {row['p5_themes']:.2f} lenient {row['p5_sdg_or_theme']:.2f}  {row['suggested']}")
+            print(
+                f"{row['id']}: themes {row['p5_themes']:.2f} lenient {row['p5_sdg_or_theme']:.2f}  {row['suggested']}"
+            )
     if args.json:
-        args.json.write_text(json.dumps({"iati": iati, "acclabs": acclabs}, indent=2, ensure_ascii=False), encoding="utf-8")
+        args.json.write_text(
+            json.dumps({"iati": iati, "acclabs": acclabs}, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
 
 
 if __name__ == "__main__":

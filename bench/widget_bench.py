@@ -28,10 +28,21 @@ sys.path.insert(0, str(ROOT))
 
 BUDGET_GZIP_BYTES = 12 * 1024
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
-SLOW_NETWORK = {"offline": False, "latency": 300, "downloadThroughput": 250 * 1024 / 8,
-                "uploadThroughput": 250 * 1024 / 8}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SLOW_NETWORK = {
+    "offline": False,
+    "latency": 300,
+    "downloadThroughput": 250 * 1024 / 8,
+    "uploadThroughput": 250 * 1024 / 8,
+}
 QUESTIONS = [
     "How do solar water kiosks work in Kenya?",
     "Comment fumer le poisson avec moins de bois ?",
@@ -39,8 +50,10 @@ QUESTIONS = [
     "Que soluções existem para restaurar mangais em Moçambique?",
     "community seed banks for rice farmers",
 ]
-FIRST_WORDS = ("() => { const t = [...document.querySelector('galaxy-assistant').shadowRoot"
-               ".querySelectorAll('.m.a .t')].pop(); return t && /\\p{L}{3}/u.test(t.textContent); }")
+FIRST_WORDS = (
+    "() => { const t = [...document.querySelector('galaxy-assistant').shadowRoot"
+    ".querySelectorAll('.m.a .t')].pop(); return t && /\\p{L}{3}/u.test(t.textContent); }"
+)
 
 
 def start_server(data_dir: Path):
@@ -60,8 +73,9 @@ def start_server(data_dir: Path):
     settings = services.settings
     api = type(settings.api).model_validate(settings.api.model_dump() | {"rate_limit_per_minute": 0})
     services = dataclasses.replace(services, settings=settings.model_copy(update={"api": api}))
-    config = uvicorn.Config(create_app(services), host="127.0.0.1", port=0, loop="asyncio", log_level="warning",
-                            lifespan="off")
+    config = uvicorn.Config(
+        create_app(services), host="127.0.0.1", port=0, loop="asyncio", log_level="warning", lifespan="off"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -78,8 +92,12 @@ def measure_size(url: str) -> dict:
 
     raw = httpx.get(f"{url}/widget.js", headers={"Accept-Encoding": "identity"}).content
     served = httpx.get(f"{url}/widget.js", headers={"Accept-Encoding": "gzip"})
-    return {"raw_bytes": len(raw), "gzip_bytes_served": int(served.headers["content-length"]),
-            "gzip9_bytes": len(gzip.compress(raw, 9)), "budget_bytes": BUDGET_GZIP_BYTES}
+    return {
+        "raw_bytes": len(raw),
+        "gzip_bytes_served": int(served.headers["content-length"]),
+        "gzip9_bytes": len(gzip.compress(raw, 9)),
+        "budget_bytes": BUDGET_GZIP_BYTES,
+    }
 
 
 def measure_browser(url: str, runs: int, screenshot: Path | None) -> dict:
@@ -103,8 +121,11 @@ def measure_browser(url: str, runs: int, screenshot: Path | None) -> dict:
             page.locator("galaxy-assistant button.l").click()
             page.wait_for_load_state("networkidle")
             if loaded_bytes is None:  # what the widget costs before any question (the page itself excluded)
-                loaded_bytes = {r.url.removeprefix(url): r.sizes()["responseBodySize"] + r.sizes()["responseHeadersSize"]
-                                for r in fetched if r.url != url + "/"}
+                loaded_bytes = {
+                    r.url.removeprefix(url): r.sizes()["responseBodySize"] + r.sizes()["responseHeadersSize"]
+                    for r in fetched
+                    if r.url != url + "/"
+                }
             box = page.locator("galaxy-assistant textarea")
             box.fill(QUESTIONS[i % len(QUESTIONS)])
             started = time.perf_counter()
@@ -117,9 +138,11 @@ def measure_browser(url: str, runs: int, screenshot: Path | None) -> dict:
                 page.screenshot(path=str(screenshot))
             context.close()
         browser.close()
-    return {"before_first_question": loaded_bytes,
-            "throttled_first_words_s": {"median": statistics.median(first_words), "all": first_words},
-            "throttled_full_answer_s": {"median": statistics.median(answers), "all": answers}}
+    return {
+        "before_first_question": loaded_bytes,
+        "throttled_first_words_s": {"median": statistics.median(first_words), "all": first_words},
+        "throttled_full_answer_s": {"median": statistics.median(answers), "all": answers},
+    }
 
 
 def main() -> None:
@@ -136,17 +159,24 @@ def main() -> None:
             results = {"size": measure_size(url)}
             size = results["size"]
             verdict = "within" if size["gzip_bytes_served"] <= BUDGET_GZIP_BYTES else "OVER"
-            print(f"widget.js: {size['raw_bytes']} bytes raw, {size['gzip_bytes_served']} bytes gzipped as served "
-                  f"({verdict} the {BUDGET_GZIP_BYTES}-byte budget)", flush=True)
+            print(
+                f"widget.js: {size['raw_bytes']} bytes raw, {size['gzip_bytes_served']} bytes gzipped as served "
+                f"({verdict} the {BUDGET_GZIP_BYTES}-byte budget)",
+                flush=True,
+            )
             if Path(CHROMIUM).exists():
                 results.update(measure_browser(url, args.runs, args.screenshot))
                 loaded = results["before_first_question"]
-                print(f"loaded before the first question: {sum(loaded.values())} bytes "
-                      f"({', '.join(f'{k} {v}' for k, v in loaded.items())}; headers included)")
+                print(
+                    f"loaded before the first question: {sum(loaded.values())} bytes "
+                    f"({', '.join(f'{k} {v}' for k, v in loaded.items())}; headers included)"
+                )
                 ttft = results["throttled_first_words_s"]
                 full = results["throttled_full_answer_s"]
-                print(f"250 kbit/s + 300 ms: first words after {ttft['median']:.2f} s (median of {args.runs}; "
-                      f"{', '.join(f'{t:.2f}' for t in ttft['all'])}), full answer after {full['median']:.2f} s")
+                print(
+                    f"250 kbit/s + 300 ms: first words after {ttft['median']:.2f} s (median of {args.runs}; "
+                    f"{', '.join(f'{t:.2f}' for t in ttft['all'])}), full answer after {full['median']:.2f} s"
+                )
             else:
                 print(f"{CHROMIUM} not found: browser timings skipped (apt-get install -y chromium)")
         finally:

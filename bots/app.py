@@ -10,7 +10,6 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor
 
 from assistant.errors import ConfigurationError
-
 from bots.handlers import GalaxyBot
 from bots.state import AnswerCache, ChatPreferences
 
@@ -24,8 +23,10 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 MAX_CONCURRENT_UPDATES = 8
 #: RetryAfter (HTTP 429) answers are waited out and retried this many times by the rate limiter.
 MAX_RETRIES = 3
-TOKEN_HINT = ("Set GALAXY_TELEGRAM__TOKEN to the bot token from @BotFather (and GALAXY_TELEGRAM__BASE_URL "
-              "if you use your own Bot API server).")
+TOKEN_HINT = (
+    "Set GALAXY_TELEGRAM__TOKEN to the bot token from @BotFather (and GALAXY_TELEGRAM__BASE_URL "
+    "if you use your own Bot API server)."
+)
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -36,7 +37,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, list[Any]] = {}  # chat id -> [lock, number of updates holding or waiting]
 
-    async def do_process_update(self, update: object, coroutine: "Awaitable[Any]") -> None:
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = None
         if isinstance(update, Update):
             if update.effective_chat is not None:
@@ -71,8 +72,14 @@ def file_url_for(base_url: str) -> str | None:
     return base_url[: match.start()] + "/file/bot" + (match.group(1) or "")
 
 
-def build_bot(services: "Services", *, token: str | None = None, base_url: str | None = None,
-              base_file_url: str | None = None, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> Application:
+def build_bot(
+    services: Services,
+    *,
+    token: str | None = None,
+    base_url: str | None = None,
+    base_file_url: str | None = None,
+    max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
+) -> Application:
     """The Telegram Application for these services; run it with run_polling() or feed it webhooks
     (bots.webhook.TelegramWebhook). Token and Bot API base URL default to services.settings.telegram."""
     telegram = services.settings.telegram
@@ -82,8 +89,7 @@ def build_bot(services: "Services", *, token: str | None = None, base_url: str |
     base_url = base_url or telegram.base_url
     base_file_url = base_file_url or file_url_for(base_url)
     preferences = ChatPreferences(services.settings.data_dir / "telegram.sqlite3")
-    bot = GalaxyBot(services, preferences, AnswerCache(),
-                    max_question_chars=services.settings.api.max_question_chars)
+    bot = GalaxyBot(services, preferences, AnswerCache(), max_question_chars=services.settings.api.max_question_chars)
     builder = (
         Application.builder()
         .token(token)

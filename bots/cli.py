@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def _require_token(settings: "Settings") -> str:
+def _require_token(settings: Settings) -> str:
     from bots.app import TOKEN_HINT
 
     token = settings.telegram.token.get_secret_value()
@@ -29,7 +29,7 @@ def _quiet_http_logs() -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
-def run_bot(settings: "Settings") -> None:
+def run_bot(settings: Settings) -> None:
     """Run the Telegram bot with long polling until SIGINT/SIGTERM. Raises ConfigurationError (a GalaxyError)
     without a token, and any GalaxyError that building the services raises."""
     _require_token(settings)
@@ -46,7 +46,7 @@ def run_bot(settings: "Settings") -> None:
         services.close()
 
 
-def register_webhook(settings: "Settings", url: str) -> None:
+def register_webhook(settings: Settings, url: str) -> None:
     """Tell Telegram to deliver updates to `url` (the HTTP API's webhook route), with the configured secret.
     Run once after deploying; `run_bot` (polling) removes the webhook again."""
     token = _require_token(settings)

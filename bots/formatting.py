@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterable, Sequence
 
 from assistant.text.geo import country_name
-
 from bots.texts import text
 
 #: Telegram's limit for one message, counted (conservatively) on the HTML source in UTF-16 code units.
@@ -117,7 +116,7 @@ def _closers(opened: Sequence[str]) -> str:
 def _priority(source: str, cut: int, opened: tuple[str, ...]) -> tuple[int, int]:
     before = source[cut - 1] if cut > 0 else ""
     after = source[cut] if cut < len(source) else ""
-    around = source[max(0, cut - 2): cut + 2]
+    around = source[max(0, cut - 2) : cut + 2]
     if "\n\n" in around and (before == "\n" or after == "\n"):
         kind = 4
     elif before == "\n" or after == "\n":

@@ -32,10 +32,9 @@ from telegram.ext import (
     filters,
 )
 
+from assistant.community.submissions import LIMITS
 from assistant.errors import GalaxyError, InvalidInput
 from assistant.text.geo import country_code
-from assistant.community.submissions import LIMITS
-
 from bots import formatting
 from bots.state import AnswerCache, AnswerEntry, ChatPreferences
 from bots.texts import COMMANDS, DEFAULT_LANGUAGE, LANGUAGE_LABELS, LANGUAGES, examples, normalise_language, text
@@ -71,14 +70,24 @@ async def send_html(bot: Bot, chat_id: int, html_text: str, reply_markup=None) -
     for i, piece in enumerate(pieces):
         markup = reply_markup if i == len(pieces) - 1 else None
         try:
-            sent.append(await bot.send_message(chat_id, piece, parse_mode=ParseMode.HTML, reply_markup=markup,
-                                               link_preview_options=NO_PREVIEW))
+            sent.append(
+                await bot.send_message(
+                    chat_id, piece, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=NO_PREVIEW
+                )
+            )
         except BadRequest as exc:
             if not is_parse_error(exc):
                 raise
             log.warning("Telegram refused the HTML of a message (%s); sending it as plain text", exc)
-            sent.append(await bot.send_message(chat_id, formatting.html_to_plain(piece), parse_mode=None,
-                                               reply_markup=markup, link_preview_options=NO_PREVIEW))
+            sent.append(
+                await bot.send_message(
+                    chat_id,
+                    formatting.html_to_plain(piece),
+                    parse_mode=None,
+                    reply_markup=markup,
+                    link_preview_options=NO_PREVIEW,
+                )
+            )
     return sent
 
 
@@ -115,8 +124,15 @@ def _command_argument(message: Message | None) -> str:
 class GalaxyBot:
     """The bot's behaviour over the shared services; `register` adds its handlers to an Application."""
 
-    def __init__(self, services: "Services", preferences: ChatPreferences, cache: AnswerCache | None = None, *,
-                 max_question_chars: int = 2000, compact_chars: int = formatting.COMPACT_CHARS):
+    def __init__(
+        self,
+        services: Services,
+        preferences: ChatPreferences,
+        cache: AnswerCache | None = None,
+        *,
+        max_question_chars: int = 2000,
+        compact_chars: int = formatting.COMPACT_CHARS,
+    ):
         self.services = services
         self.preferences = preferences
         self.cache = cache or AnswerCache()
@@ -130,9 +146,22 @@ class GalaxyBot:
         # taken as a question; any other command ends it and then runs normally in group 1.
         application.add_handler(self.share_conversation(), group=0)
         question_text = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
-        non_text = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & ~filters.TEXT & (
-            filters.PHOTO | filters.VOICE | filters.AUDIO | filters.VIDEO | filters.VIDEO_NOTE
-            | filters.Document.ALL | filters.Sticker.ALL | filters.LOCATION | filters.CONTACT | filters.ANIMATION
+        non_text = (
+            filters.UpdateType.MESSAGE
+            & filters.ChatType.PRIVATE
+            & ~filters.TEXT
+            & (
+                filters.PHOTO
+                | filters.VOICE
+                | filters.AUDIO
+                | filters.VIDEO
+                | filters.VIDEO_NOTE
+                | filters.Document.ALL
+                | filters.Sticker.ALL
+                | filters.LOCATION
+                | filters.CONTACT
+                | filters.ANIMATION
+            )
         )
         for handler in (
             CommandHandler("start", self.start),
@@ -194,7 +223,7 @@ class GalaxyBot:
     async def lang(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         lang = self.ui_language(update)
         labels = [InlineKeyboardButton(LANGUAGE_LABELS[code], callback_data=f"lang:{code}") for code in LANGUAGES]
-        rows = [labels[i: i + 3] for i in range(0, len(labels), 3)]
+        rows = [labels[i : i + 3] for i in range(0, len(labels), 3)]
         await send_plain(context.bot, update.effective_chat.id, text(lang, "lang_prompt"), InlineKeyboardMarkup(rows))
 
     async def reset(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -206,8 +235,7 @@ class GalaxyBot:
         question = _command_argument(update.effective_message)
         if not question:
             lang = self.ui_language(update)
-            await send_plain(context.bot, update.effective_chat.id,
-                             text(lang, "ask_usage", example=examples(lang)[0]))
+            await send_plain(context.bot, update.effective_chat.id, text(lang, "ask_usage", example=examples(lang)[0]))
             return
         await self.answer(update, context, question)
 
@@ -240,8 +268,9 @@ class GalaxyBot:
         await send_plain(bot, chat_id, text(lang, "too_long", n=len(value), max=self.max_question_chars))
         return True
 
-    async def answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE, question: str, *,
-                     echo: bool = False) -> None:
+    async def answer(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, question: str, *, echo: bool = False
+    ) -> None:
         chat_id = update.effective_chat.id
         ui = self.ui_language(update)
         question = question.strip()
@@ -249,18 +278,29 @@ class GalaxyBot:
             return
         chosen = self.preferences.language(chat_id)
         async with typing(context.bot, chat_id):
-            answer = await asyncio.to_thread(self.services.engine.ask, question, session_id(chat_id),
-                                             language=chosen)
+            answer = await asyncio.to_thread(self.services.engine.ask, question, session_id(chat_id), language=chosen)
         lang = answer.language if answer.language in LANGUAGES else ui
         html_text, rest = formatting.answer_message(answer, lang, self.compact_chars)
         if echo:
             html_text = f"<i>{formatting.esc(text(lang, 'asked', question=question))}</i>\n\n{html_text}"
-        key = self.cache.put(AnswerEntry(
-            chat_id=chat_id, session_id=session_id(chat_id), question=question, query=answer.query or question,
-            answer_id=answer.answer_id, language=lang, citations=list(answer.citations), rest=rest))
-        await send_html(context.bot, chat_id, html_text,
-                        self.answer_keyboard(key, lang, sources=bool(answer.citations), partners=answer.grounded,
-                                             more=bool(rest)))
+        key = self.cache.put(
+            AnswerEntry(
+                chat_id=chat_id,
+                session_id=session_id(chat_id),
+                question=question,
+                query=answer.query or question,
+                answer_id=answer.answer_id,
+                language=lang,
+                citations=list(answer.citations),
+                rest=rest,
+            )
+        )
+        await send_html(
+            context.bot,
+            chat_id,
+            html_text,
+            self.answer_keyboard(key, lang, sources=bool(answer.citations), partners=answer.grounded, more=bool(rest)),
+        )
 
     @staticmethod
     def answer_keyboard(key: str, lang: str, *, sources: bool, partners: bool, more: bool) -> InlineKeyboardMarkup:
@@ -272,8 +312,10 @@ class GalaxyBot:
         second = []
         if more:
             second.append(InlineKeyboardButton(text(lang, "btn_more"), callback_data=f"more:{key}"))
-        second += [InlineKeyboardButton("👍", callback_data=f"up:{key}"),
-                   InlineKeyboardButton("👎", callback_data=f"dn:{key}")]
+        second += [
+            InlineKeyboardButton("👍", callback_data=f"up:{key}"),
+            InlineKeyboardButton("👎", callback_data=f"dn:{key}"),
+        ]
         return InlineKeyboardMarkup([row for row in (first, second) if row])
 
     # -- buttons ----------------------------------------------------------------------------------------------
@@ -303,8 +345,9 @@ class GalaxyBot:
                 await query.answer(text(entry.language, "feedback_already"))
                 return
             rating = "up" if action == "up" else "down"
-            await asyncio.to_thread(self.services.feedback.add, entry.session_id, entry.answer_id, rating, "",
-                                    source="telegram")
+            await asyncio.to_thread(
+                self.services.feedback.add, entry.session_id, entry.answer_id, rating, "", source="telegram"
+            )
             entry.rated = rating
             await query.answer(text(entry.language, "feedback_thanks"))
             return
@@ -329,14 +372,17 @@ class GalaxyBot:
                 SHARE_PROBLEM: [MessageHandler(step_text, self.share_problem)],
                 SHARE_CONTACT: [MessageHandler(step_text, self.share_contact)],
             },
-            fallbacks=[CommandHandler("cancel", self.share_cancel),
-                       MessageHandler(filters.COMMAND, self.share_interrupted)],
+            fallbacks=[
+                CommandHandler("cancel", self.share_cancel),
+                MessageHandler(filters.COMMAND, self.share_interrupted),
+            ],
             allow_reentry=True,
             name="share",
         )
 
-    async def _ask_step(self, update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, state: int,
-                        **values) -> None:
+    async def _ask_step(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, state: int, **values
+    ) -> None:
         """Send the step's question and move the conversation to `state`. Always raises ApplicationHandlerStop,
         which also keeps the text from reaching the question handler in group 1."""
         await send_plain(context.bot, update.effective_chat.id, text(self.ui_language(update), key, **values))

@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -51,7 +51,9 @@ def ingest(
     format: Annotated[str, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS)}.")] = "auto",
     prune: Annotated[bool, typer.Option(help="Remove documents whose source disappeared from these paths.")] = False,
     rebuild: Annotated[bool, typer.Option(help="Drop the whole index first (after changing embedding model).")] = False,
-    if_missing: Annotated[bool, typer.Option("--if-missing", help="Do nothing when the index already holds documents.")] = False,
+    if_missing: Annotated[
+        bool, typer.Option("--if-missing", help="Do nothing when the index already holds documents.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Load, chunk, embed and store documents; unchanged documents cost nothing."""
@@ -70,7 +72,9 @@ def ingest(
             typer.echo(f"index present ({kb.store.count_chunks()} chunks in {settings.data_dir}); nothing to do")
             return
         summary = kb.ingestor.ingest(
-            list(paths), fmt=format, prune=prune,
+            list(paths),
+            fmt=format,
+            prune=prune,
             on_failure=None if as_json else lambda p, r: typer.echo(f"skipped {p}: {r}", err=True),
         )
     except GalaxyError as exc:
@@ -80,9 +84,16 @@ def ingest(
         typer.echo(json.dumps(summary.as_dict(), indent=2))
     else:
         _print_table(
-            [("added", summary.added), ("updated", summary.updated), ("unchanged", summary.unchanged),
-             ("skipped", summary.skipped), ("failed", summary.failed), ("pruned", summary.pruned),
-             ("chunks written", summary.chunks), ("seconds", f"{summary.seconds:.2f}")],
+            [
+                ("added", summary.added),
+                ("updated", summary.updated),
+                ("unchanged", summary.unchanged),
+                ("skipped", summary.skipped),
+                ("failed", summary.failed),
+                ("pruned", summary.pruned),
+                ("chunks written", summary.chunks),
+                ("seconds", f"{summary.seconds:.2f}"),
+            ],
             "ingest summary",
         )
         if summary.recovered:
@@ -106,9 +117,13 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")
     if as_json:
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    _print_table([("documents", data["documents"]), ("chunks", data["chunks"]),
-                  ("embedding model", data["embedding_model"])], "knowledge base")
-    _print_table([(k, f"{v['documents']} documents, {v['chunks']} chunks") for k, v in data["by_kind"].items()], "by kind")
+    _print_table(
+        [("documents", data["documents"]), ("chunks", data["chunks"]), ("embedding model", data["embedding_model"])],
+        "knowledge base",
+    )
+    _print_table(
+        [(k, f"{v['documents']} documents, {v['chunks']} chunks") for k, v in data["by_kind"].items()], "by kind"
+    )
     _print_table(list(data["by_language"].items()), "by language")
     _print_table(list(data["by_country"].items())[:20], "by country (top 20)")
     _print_table([(f"SDG {k}", v) for k, v in data["by_sdg"].items()], "by SDG")
@@ -121,9 +136,9 @@ def _services():
     return build_services(settings)
 
 
-def _filters(country: list[str], sdg: list[int], region: Optional[str], kind: list[str], language: Optional[str]):
-    from assistant.text.geo import country_code
+def _filters(country: list[str], sdg: list[int], region: str | None, kind: list[str], language: str | None):
     from assistant.retrieval.retriever import Filters
+    from assistant.text.geo import country_code
 
     codes = []
     for value in country:
@@ -145,9 +160,9 @@ def search(
     k: Annotated[int, typer.Option("--k", min=1, max=50, help="How many results.")] = 10,
     country: Annotated[list[str], typer.Option(help="Only these countries (ISO3 or name); repeatable.")] = [],
     sdg: Annotated[list[int], typer.Option(help="Only these SDGs (1-17); repeatable.")] = [],
-    region: Annotated[Optional[str], typer.Option(help="Only this region, e.g. 'West Africa'.")] = None,
+    region: Annotated[str | None, typer.Option(help="Only this region, e.g. 'West Africa'.")] = None,
     kind: Annotated[list[str], typer.Option(help="solution, organisation or funding; repeatable.")] = [],
-    language: Annotated[Optional[str], typer.Option(help="Only documents in this language.")] = None,
+    language: Annotated[str | None, typer.Option(help="Only documents in this language.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print {hits: [...]} as JSON.")] = False,
 ) -> None:
     """Hybrid search over the knowledge base."""
@@ -161,8 +176,10 @@ def search(
         typer.echo(json.dumps({"hits": [h.to_dict() for h in result.hits]}, ensure_ascii=False, indent=2))
         return
     for i, hit in enumerate(result.hits, 1):
-        typer.echo(f"{i:>2}. {hit.doc.title}  [{hit.doc.id}; {hit.doc.kind}; {','.join(hit.doc.countries)}]"
-                   f"  score {hit.score:.3f}")
+        typer.echo(
+            f"{i:>2}. {hit.doc.title}  [{hit.doc.id}; {hit.doc.kind}; {','.join(hit.doc.countries)}]"
+            f"  score {hit.score:.3f}"
+        )
         typer.echo(f"    {hit.snippet}")
 
 
@@ -181,7 +198,7 @@ def _print_answer(answer) -> None:
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="Your question, in any language.")],
-    session: Annotated[Optional[str], typer.Option("--session", help="Conversation id, to ask follow-ups.")] = None,
+    session: Annotated[str | None, typer.Option("--session", help="Conversation id, to ask follow-ups.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer object as JSON.")] = False,
 ) -> None:
     """Answer a question with citations (remembers the conversation with --session)."""
@@ -197,7 +214,7 @@ def ask(
 
 
 @app.command()
-def chat(session: Annotated[Optional[str], typer.Option("--session", help="Conversation id to resume.")] = None) -> None:
+def chat(session: Annotated[str | None, typer.Option("--session", help="Conversation id to resume.")] = None) -> None:
     """Interactive conversation with memory; an empty line or Ctrl-D quits."""
     import uuid
 
@@ -247,14 +264,15 @@ def serve(
         from bots.webhook import TelegramWebhook
 
         hook = TelegramWebhook(build_bot(services))
-    uvicorn.run(create_app(services, telegram_webhook=hook), host=host, port=port,
-                log_level=settings.log_level.lower())
+    uvicorn.run(create_app(services, telegram_webhook=hook), host=host, port=port, log_level=settings.log_level.lower())
 
 
 @app.command()
 def bot(
-    set_webhook: Annotated[Optional[str], typer.Option(
-        "--set-webhook", help="Register https://HOST/telegram/webhook with Telegram instead of polling.")] = None,
+    set_webhook: Annotated[
+        str | None,
+        typer.Option("--set-webhook", help="Register https://HOST/telegram/webhook with Telegram instead of polling."),
+    ] = None,
 ) -> None:
     """Run the Telegram bot (long polling), or register its webhook."""
     settings = _settings()
@@ -272,7 +290,7 @@ def bot(
 @app.command()
 def partners(
     need: Annotated[str, typer.Argument(help="What you need, in any language.")],
-    country: Annotated[Optional[str], typer.Option("--country", help="Your country (ISO3 or name).")] = None,
+    country: Annotated[str | None, typer.Option("--country", help="Your country (ISO3 or name).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print {partners: [...], funding: [...]} as JSON.")] = False,
 ) -> None:
     """Suggest organisations, labs or countries that could help, with reasons and sources."""
@@ -329,7 +347,7 @@ def submissions_reject(submission_id: Annotated[str, typer.Argument(help="Submis
     typer.echo(f"rejected {submission_id}")
 
 
-def main(argv: Optional[list[str]] = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     app(args=argv, prog_name="galaxy")
 
 

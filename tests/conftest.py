@@ -22,8 +22,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def write_doc(folder: Path, doc_id: str, *, title: str, body: str, kind: str = "solution",
-              countries=("KEN",), sdgs=(6,), language: str = "en", extra: str = "") -> Path:
+def write_doc(
+    folder: Path,
+    doc_id: str,
+    *,
+    title: str,
+    body: str,
+    kind: str = "solution",
+    countries=("KEN",),
+    sdgs=(6,),
+    language: str = "en",
+    extra: str = "",
+) -> Path:
     sub = {"solution": "solutions", "organisation": "organisations", "funding": "funding"}[kind]
     path = folder / sub / f"{doc_id}.md"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -54,12 +64,29 @@ def write_doc(folder: Path, doc_id: str, *, title: str, body: str, kind: str = "
 @pytest.fixture
 def small_corpus(tmp_path: Path) -> Path:
     folder = tmp_path / "corpus"
-    write_doc(folder, "sol-ken-water-kiosks", title="Solar water kiosks in Kisumu",
-              body="Community kiosks sell treated drinking water pumped with solar panels. " * 8)
-    write_doc(folder, "sol-sen-fish-ovens", title="Improved fish-smoking ovens", countries=("SEN",), sdgs=(14, 8),
-              body="Women processors in Joal use ovens that halve firewood use and smoke exposure. " * 8)
-    write_doc(folder, "sol-bfa-zai", title="Techniques zaï pour restaurer les sols", countries=("BFA",), sdgs=(15, 2),
-              language="fr", body="Des trous de plantation remplis de compost retiennent l'eau de pluie. " * 8)
+    write_doc(
+        folder,
+        "sol-ken-water-kiosks",
+        title="Solar water kiosks in Kisumu",
+        body="Community kiosks sell treated drinking water pumped with solar panels. " * 8,
+    )
+    write_doc(
+        folder,
+        "sol-sen-fish-ovens",
+        title="Improved fish-smoking ovens",
+        countries=("SEN",),
+        sdgs=(14, 8),
+        body="Women processors in Joal use ovens that halve firewood use and smoke exposure. " * 8,
+    )
+    write_doc(
+        folder,
+        "sol-bfa-zai",
+        title="Techniques zaï pour restaurer les sols",
+        countries=("BFA",),
+        sdgs=(15, 2),
+        language="fr",
+        body="Des trous de plantation remplis de compost retiennent l'eau de pluie. " * 8,
+    )
     return folder
 
 

@@ -42,9 +42,18 @@ class HybridRetriever(BaseRetriever):
         result = self._galaxy.search(query_bundle.query_str, k=self._k, filters=self._filters)
         return [
             NodeWithScore(
-                node=TextNode(id_=hit.chunk.id, text=hit.chunk.text, metadata={
-                    "doc_id": hit.doc.id, "title": hit.doc.title, "kind": hit.doc.kind,
-                    "countries": ", ".join(hit.doc.countries), "url": hit.doc.url or "", "snippet": hit.snippet}),
+                node=TextNode(
+                    id_=hit.chunk.id,
+                    text=hit.chunk.text,
+                    metadata={
+                        "doc_id": hit.doc.id,
+                        "title": hit.doc.title,
+                        "kind": hit.doc.kind,
+                        "countries": ", ".join(hit.doc.countries),
+                        "url": hit.doc.url or "",
+                        "snippet": hit.snippet,
+                    },
+                ),
                 score=hit.score,
             )
             for hit in result.hits
@@ -66,8 +75,10 @@ class SQLiteChatStore(BaseChatStore):
         return "GalaxySQLiteChatStore"
 
     def get_messages(self, key: str) -> list[ChatMessage]:
-        return [ChatMessage(role=_ROLES.get(turn.role, MessageRole.USER), content=turn.content,
-                            additional_kwargs=turn.meta) for turn in self._store.history(key, limit=10_000)]
+        return [
+            ChatMessage(role=_ROLES.get(turn.role, MessageRole.USER), content=turn.content, additional_kwargs=turn.meta)
+            for turn in self._store.history(key, limit=10_000)
+        ]
 
     def add_message(self, key: str, message: ChatMessage) -> None:
         self._store.add(key, message.role.value, message.content or "", dict(message.additional_kwargs or {}))
@@ -100,9 +111,22 @@ class SQLiteChatStore(BaseChatStore):
 
 def citation_nodes(citations: list[Citation]) -> list[NodeWithScore]:
     return [
-        NodeWithScore(node=TextNode(id_=f"{c.doc_id}#{c.n}", text=c.passage or c.snippet, metadata={
-            "n": c.n, "doc_id": c.doc_id, "title": c.title, "kind": c.kind, "countries": ", ".join(c.countries),
-            "url": c.url or "", "snippet": c.snippet}), score=None)
+        NodeWithScore(
+            node=TextNode(
+                id_=f"{c.doc_id}#{c.n}",
+                text=c.passage or c.snippet,
+                metadata={
+                    "n": c.n,
+                    "doc_id": c.doc_id,
+                    "title": c.title,
+                    "kind": c.kind,
+                    "countries": ", ".join(c.countries),
+                    "url": c.url or "",
+                    "snippet": c.snippet,
+                },
+            ),
+            score=None,
+        )
         for c in citations
     ]
 
@@ -129,9 +153,16 @@ class GalaxyChatEngine(BaseChatEngine):
 
     def _response(self, answer: Answer) -> AgentChatResponse:
         self.last_answer = answer
-        return AgentChatResponse(response=answer.text, source_nodes=citation_nodes(answer.citations),
-                                 metadata={"language": answer.language, "grounded": answer.grounded,
-                                           "answer_id": answer.answer_id, "note": answer.note})
+        return AgentChatResponse(
+            response=answer.text,
+            source_nodes=citation_nodes(answer.citations),
+            metadata={
+                "language": answer.language,
+                "grounded": answer.grounded,
+                "answer_id": answer.answer_id,
+                "note": answer.note,
+            },
+        )
 
     def chat(self, message: str, chat_history: list[ChatMessage] | None = None) -> AgentChatResponse:
         if chat_history is not None:  # an explicit history replaces the session's, as llama-index engines do
@@ -147,7 +178,9 @@ class GalaxyChatEngine(BaseChatEngine):
         response.chat_stream = self._deltas(self.engine.stream(message, self.session_id, self.filters), response)
         return response
 
-    def _deltas(self, events: Iterator[tuple[str, object]], response: StreamingAgentChatResponse) -> Iterator[ChatResponse]:
+    def _deltas(
+        self, events: Iterator[tuple[str, object]], response: StreamingAgentChatResponse
+    ) -> Iterator[ChatResponse]:
         text = ""
         for kind, payload in events:
             if kind == "token":
@@ -161,7 +194,9 @@ class GalaxyChatEngine(BaseChatEngine):
     async def achat(self, message: str, chat_history: list[ChatMessage] | None = None) -> AgentChatResponse:
         return await asyncio.to_thread(self.chat, message, chat_history)
 
-    async def astream_chat(self, message: str, chat_history: list[ChatMessage] | None = None) -> StreamingAgentChatResponse:
+    async def astream_chat(
+        self, message: str, chat_history: list[ChatMessage] | None = None
+    ) -> StreamingAgentChatResponse:
         # The engine is synchronous (CPU-bound embedding and search): it runs in a thread, and its pieces are
         # handed over as they come.
         response = StreamingAgentChatResponse(is_writing_to_memory=False)

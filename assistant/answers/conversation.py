@@ -22,11 +22,14 @@ class Turn:
 
 class ConversationStore:
     def __init__(self, path: Path):
-        self._conn = open_db(path, (
-            "CREATE TABLE IF NOT EXISTS turns (id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL,"
-            " role TEXT NOT NULL, content TEXT NOT NULL, meta TEXT NOT NULL DEFAULT '{}', created REAL NOT NULL);"
-            "CREATE INDEX IF NOT EXISTS turns_session ON turns (session_id, id);"
-        ))
+        self._conn = open_db(
+            path,
+            (
+                "CREATE TABLE IF NOT EXISTS turns (id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL,"
+                " role TEXT NOT NULL, content TEXT NOT NULL, meta TEXT NOT NULL DEFAULT '{}', created REAL NOT NULL);"
+                "CREATE INDEX IF NOT EXISTS turns_session ON turns (session_id, id);"
+            ),
+        )
         self._lock = threading.Lock()
 
     def add(self, session_id: str, role: str, content: str, meta: dict | None = None) -> None:

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
 from assistant.answers.conversation import ConversationStore, Turn
-from assistant.text.geo import country_name
 from assistant.answers.llm import ChatLLM, LLMUnavailable, complete
 from assistant.answers.prompts import (
     CONDENSE_PROMPT,
@@ -27,6 +26,7 @@ from assistant.answers.prompts import (
 from assistant.knowledge.embeddings import DEFAULT_PROFILE, PROFILES, RelevanceThresholds
 from assistant.retrieval.retriever import Filters, Hit, QueryAnalysis, Retriever, SearchResult
 from assistant.settings import LLMSettings
+from assistant.text.geo import country_name
 from assistant.text.textproc import content_words, sentences, strip_instructions
 
 log = logging.getLogger(__name__)
@@ -43,9 +43,43 @@ SUPPORT_THRESHOLD = 0.5
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _ANAPHORA = {
-    "it", "its", "they", "them", "this", "that", "those", "these", "there", "he", "she", "one", "ones",
-    "ça", "cela", "ceci", "ils", "elles", "celui", "celle", "ceux", "là", "y", "en",
-    "eso", "esto", "ello", "ellos", "ellas", "allí", "ahí", "isso", "isto", "eles", "elas", "lá", "ali",
+    "it",
+    "its",
+    "they",
+    "them",
+    "this",
+    "that",
+    "those",
+    "these",
+    "there",
+    "he",
+    "she",
+    "one",
+    "ones",
+    "ça",
+    "cela",
+    "ceci",
+    "ils",
+    "elles",
+    "celui",
+    "celle",
+    "ceux",
+    "là",
+    "y",
+    "en",
+    "eso",
+    "esto",
+    "ello",
+    "ellos",
+    "ellas",
+    "allí",
+    "ahí",
+    "isso",
+    "isto",
+    "eles",
+    "elas",
+    "lá",
+    "ali",
 }
 
 
@@ -97,8 +131,9 @@ class Answer:
         }
 
 
-def is_relevant(result: SearchResult, limits: RelevanceThresholds = PROFILES[DEFAULT_PROFILE].relevance,
-                docs_in_language: int = 0) -> bool:
+def is_relevant(
+    result: SearchResult, limits: RelevanceThresholds = PROFILES[DEFAULT_PROFILE].relevance, docs_in_language: int = 0
+) -> bool:
     if not result.hits:
         return False
     if docs_in_language >= MIN_DOCS_FOR_VOCABULARY and result.unknown_ratio >= MAX_UNKNOWN_RATIO:
@@ -126,7 +161,9 @@ def _numbers(text: str) -> set[str]:
     return {n.replace(",", ".") for n in _NUMBER.findall(text)}
 
 
-def check_citations(text: str, citations: list[Citation], embed=None, language: str | None = None) -> tuple[str, list[int]]:
+def check_citations(
+    text: str, citations: list[Citation], embed=None, language: str | None = None
+) -> tuple[str, list[int]]:
     """Keep the sentences whose cited passages support them; return the kept text and the cited numbers.
 
     A sentence is supported when most of its content words occur in the cited passages; across languages
@@ -155,7 +192,8 @@ def check_citations(text: str, citations: list[Citation], embed=None, language: 
             claim = embed(_MARKER.sub("", sentence))
             ok = any(
                 _cosine(claim, embed(candidate)) >= CROSS_LINGUAL_SUPPORT
-                for m in valid for candidate in sentences(as_data(by_n[m].passage))[:12]
+                for m in valid
+                for candidate in sentences(as_data(by_n[m].passage))[:12]
             )
         if ok:
             kept.append(sentence)
@@ -191,7 +229,7 @@ def _cosine(a, b) -> float:
 
 def _shingles(text: str, n: int = 6) -> set[tuple[str, ...]]:
     tokens = content_words(text)
-    return {tuple(tokens[i:i + n]) for i in range(max(0, len(tokens) - n + 1))}
+    return {tuple(tokens[i : i + n]) for i in range(max(0, len(tokens) - n + 1))}
 
 
 _SYSTEM_SHINGLES = _shingles(SYSTEM_PROMPT)
@@ -216,8 +254,14 @@ def _places(countries: list[str]) -> str:
 
 
 class AnswerEngine:
-    def __init__(self, retriever: Retriever, conversations: ConversationStore, llm: ChatLLM | None,
-                 llm_settings: LLMSettings, partner_finder=None):
+    def __init__(
+        self,
+        retriever: Retriever,
+        conversations: ConversationStore,
+        llm: ChatLLM | None,
+        llm_settings: LLMSettings,
+        partner_finder=None,
+    ):
         self.retriever = retriever
         self.conversations = conversations
         self.llm = llm
@@ -232,8 +276,11 @@ class AnswerEngine:
         if self.llm is not None:
             transcript = "\n".join(f"{t.role}: {t.content[:300]}" for t in history[-6:])
             try:
-                rewritten = complete(self.llm, [{"role": "user", "content": CONDENSE_PROMPT.format(
-                    history=transcript, question=question)}], max_tokens=64)
+                rewritten = complete(
+                    self.llm,
+                    [{"role": "user", "content": CONDENSE_PROMPT.format(history=transcript, question=question)}],
+                    max_tokens=64,
+                )
                 if rewritten and len(rewritten) < 400:
                     return rewritten.splitlines()[0].strip()
             except LLMUnavailable as exc:
@@ -245,8 +292,9 @@ class AnswerEngine:
         return question
 
     # -- main entry points ----------------------------------------------------------------------------------
-    def ask(self, question: str, session_id: str | None = None, filters: Filters | None = None,
-            language: str | None = None) -> Answer:
+    def ask(
+        self, question: str, session_id: str | None = None, filters: Filters | None = None, language: str | None = None
+    ) -> Answer:
         final = None
         for kind, payload in self.stream(question, session_id, filters, language):
             if kind == "final":
@@ -254,8 +302,9 @@ class AnswerEngine:
         assert final is not None
         return final
 
-    def stream(self, question: str, session_id: str | None = None, filters: Filters | None = None,
-               language: str | None = None) -> Iterator[tuple[str, object]]:
+    def stream(
+        self, question: str, session_id: str | None = None, filters: Filters | None = None, language: str | None = None
+    ) -> Iterator[tuple[str, object]]:
         """Yields ("token", str) pieces, then ("final", Answer)."""
         question = " ".join((question or "").split())
         session_id = session_id or uuid.uuid4().hex
@@ -299,15 +348,28 @@ class AnswerEngine:
             except Exception:  # partners are a bonus: never lose the answer over them
                 log.exception("partner suggestions failed")
         self.conversations.add(session_id, "user", question)
-        self.conversations.add(session_id, "assistant", answer.text,
-                               {"answer_id": answer_id, "citations": [c.doc_id for c in answer.citations]})
+        self.conversations.add(
+            session_id,
+            "assistant",
+            answer.text,
+            {"answer_id": answer_id, "citations": [c.doc_id for c in answer.citations]},
+        )
         yield "final", answer
 
     # -- answer builders ------------------------------------------------------------------------------------
     def _citations(self, hits: list[Hit]) -> list[Citation]:
         return [
-            Citation(n=i + 1, doc_id=h.doc.id, title=h.doc.title, kind=h.doc.kind, countries=h.doc.countries,
-                     url=h.doc.url, snippet=h.snippet, passage=h.chunk.text, language=h.doc.language)
+            Citation(
+                n=i + 1,
+                doc_id=h.doc.id,
+                title=h.doc.title,
+                kind=h.doc.kind,
+                countries=h.doc.countries,
+                url=h.doc.url,
+                snippet=h.snippet,
+                passage=h.chunk.text,
+                language=h.doc.language,
+            )
             for i, h in enumerate(hits)
         ]
 
@@ -315,8 +377,9 @@ class AnswerEngine:
         top = result.hits[0].score
         return [h for h in result.hits[:MAX_CITED] if h.score >= RELATIVE_FLOOR * top]
 
-    def _extractive(self, result: SearchResult, lang: str, answer_id: str, session_id: str, query: str,
-                    note: str | None = None) -> Answer:
+    def _extractive(
+        self, result: SearchResult, lang: str, answer_id: str, session_id: str, query: str, note: str | None = None
+    ) -> Answer:
         hits = self._selected(result)
         citations = self._citations(hits)
         lines = [phrase(lang, "intro")]
@@ -326,8 +389,18 @@ class AnswerEngine:
         text = "\n".join(lines)
         if note:
             text += "\n" + note
-        return Answer(answer_id, text, citations, lang, True, session_id, query=query, note=note,
-                      mode="extractive", related=[h.to_dict() for h in result.hits[len(hits):5]])
+        return Answer(
+            answer_id,
+            text,
+            citations,
+            lang,
+            True,
+            session_id,
+            query=query,
+            note=note,
+            mode="extractive",
+            related=[h.to_dict() for h in result.hits[len(hits) : 5]],
+        )
 
     def _refusal(self, result: SearchResult, lang: str, answer_id: str, session_id: str, query: str) -> Answer:
         text = phrase(lang, "none")
@@ -336,24 +409,32 @@ class AnswerEngine:
             text += " " + phrase(lang, "closest", titles="; ".join(r["title"] for r in related))
         return Answer(answer_id, text, [], lang, False, session_id, query=query, related=related, mode="refusal")
 
-    def _generate(self, question: str, result: SearchResult, lang: str, answer_id: str, session_id: str,
-                  query: str) -> Iterator[tuple[str, object]]:
+    def _generate(
+        self, question: str, result: SearchResult, lang: str, answer_id: str, session_id: str, query: str
+    ) -> Iterator[tuple[str, object]]:
         hits = self._selected(result)
         citations = self._citations(hits)
         passages = "\n".join(
-            PASSAGE_TEMPLATE.format(n=c.n, title=as_data(c.title).replace('"', "'"), countries=_places(c.countries),
-                                    text=as_data(c.passage[:1200]))
+            PASSAGE_TEMPLATE.format(
+                n=c.n,
+                title=as_data(c.title).replace('"', "'"),
+                countries=_places(c.countries),
+                text=as_data(c.passage[:1200]),
+            )
             for c in citations
         )
         messages = [
-            {"role": "system", "content": SYSTEM_PROMPT.format(language_name=LANGUAGE_NAMES.get(lang, "English"),
-                                                              max_sentences=5)},
+            {
+                "role": "system",
+                "content": SYSTEM_PROMPT.format(language_name=LANGUAGE_NAMES.get(lang, "English"), max_sentences=5),
+            },
             {"role": "user", "content": USER_PROMPT.format(passages=passages, question=question)},
         ]
         pieces: list[str] = []
         try:
-            for piece in self.llm.stream(messages, max_tokens=self.llm_settings.max_tokens,
-                                         temperature=self.llm_settings.temperature):
+            for piece in self.llm.stream(
+                messages, max_tokens=self.llm_settings.max_tokens, temperature=self.llm_settings.temperature
+            ):
                 pieces.append(piece)
                 yield "token", piece
         except LLMUnavailable as exc:
@@ -363,12 +444,18 @@ class AnswerEngine:
             yield "final", fallback
             return
         generated = "".join(pieces)
-        checked, used = ("", []) if leaks_prompt(generated) else check_citations(generated, citations, self.retriever.embed_query, lang)
+        checked, used = (
+            ("", [])
+            if leaks_prompt(generated)
+            else check_citations(generated, citations, self.retriever.embed_query, lang)
+        )
         if not checked:
             fallback = self._extractive(result, lang, answer_id, session_id, query)
             yield "reset", fallback.text
             yield "final", fallback
             return
         kept = [c for c in citations if c.n in used]
-        yield "final", Answer(answer_id, checked, kept, lang, True, session_id, query=query,
-                              mode=f"llm:{self.llm.name}")
+        yield (
+            "final",
+            Answer(answer_id, checked, kept, lang, True, session_id, query=query, mode=f"llm:{self.llm.name}"),
+        )

@@ -55,15 +55,23 @@ class OpenAICompatibleLLM:
         self.model = model or "default"
         self.timeout_s = timeout_s
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client = httpx.Client(base_url=base_url.rstrip("/"), headers=headers,
-                                    timeout=httpx.Timeout(timeout_s, connect=min(5.0, timeout_s)))
+        self._client = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            headers=headers,
+            timeout=httpx.Timeout(timeout_s, connect=min(5.0, timeout_s)),
+        )
 
     def stream(self, messages: list[dict], *, max_tokens: int, temperature: float) -> Iterator[str]:
         import httpx
 
         deadline = _Deadline(self.timeout_s)
-        body = {"model": self.model, "messages": messages, "max_tokens": max_tokens, "temperature": temperature,
-                "stream": True}
+        body = {
+            "model": self.model,
+            "messages": messages,
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "stream": True,
+        }
         try:
             with self._client.stream("POST", "/chat/completions", json=body) as response:
                 if response.status_code != 200:
@@ -92,15 +100,21 @@ class OllamaLLM:
         self.name = f"ollama:{model}"
         self.model = model or "llama3.2"
         self.timeout_s = timeout_s
-        self._client = httpx.Client(base_url=(base_url or "http://127.0.0.1:11434").rstrip("/"),
-                                    timeout=httpx.Timeout(timeout_s, connect=min(5.0, timeout_s)))
+        self._client = httpx.Client(
+            base_url=(base_url or "http://127.0.0.1:11434").rstrip("/"),
+            timeout=httpx.Timeout(timeout_s, connect=min(5.0, timeout_s)),
+        )
 
     def stream(self, messages: list[dict], *, max_tokens: int, temperature: float) -> Iterator[str]:
         import httpx
 
         deadline = _Deadline(self.timeout_s)
-        body = {"model": self.model, "messages": messages, "stream": True,
-                "options": {"num_predict": max_tokens, "temperature": temperature}}
+        body = {
+            "model": self.model,
+            "messages": messages,
+            "stream": True,
+            "options": {"num_predict": max_tokens, "temperature": temperature},
+        }
         try:
             with self._client.stream("POST", "/api/chat", json=body) as response:
                 if response.status_code != 200:
@@ -150,8 +164,9 @@ class LocalLlamaLLM:
     def stream(self, messages: list[dict], *, max_tokens: int, temperature: float) -> Iterator[str]:
         deadline = _Deadline(self.timeout_s)
         try:
-            for chunk in self._llama.create_chat_completion(messages=messages, max_tokens=max_tokens,
-                                                            temperature=temperature, stream=True):
+            for chunk in self._llama.create_chat_completion(
+                messages=messages, max_tokens=max_tokens, temperature=temperature, stream=True
+            ):
                 deadline.check()
                 piece = chunk["choices"][0].get("delta", {}).get("content")
                 if piece:
@@ -167,8 +182,9 @@ def build_llm(settings: LLMSettings) -> ChatLLM | None:
     if settings.mode == "extractive":
         return None
     if settings.mode == "openai":
-        return OpenAICompatibleLLM(settings.base_url, settings.model, settings.api_key.get_secret_value(),
-                                   settings.timeout_s)
+        return OpenAICompatibleLLM(
+            settings.base_url, settings.model, settings.api_key.get_secret_value(), settings.timeout_s
+        )
     if settings.mode == "ollama":
         return OllamaLLM(settings.base_url, settings.model, settings.timeout_s)
     if settings.mode == "local":

@@ -26,11 +26,14 @@ class Feedback:
 
 class FeedbackStore:
     def __init__(self, path: Path):
-        self._conn = open_db(path, (
-            "CREATE TABLE IF NOT EXISTS feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL,"
-            " answer_id TEXT NOT NULL, rating TEXT NOT NULL CHECK (rating IN ('up', 'down')),"
-            " comment TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT 'api', created REAL NOT NULL);"
-        ))
+        self._conn = open_db(
+            path,
+            (
+                "CREATE TABLE IF NOT EXISTS feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL,"
+                " answer_id TEXT NOT NULL, rating TEXT NOT NULL CHECK (rating IN ('up', 'down')),"
+                " comment TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT 'api', created REAL NOT NULL);"
+            ),
+        )
         self._lock = threading.Lock()
 
     def add(self, session_id: str, answer_id: str, rating: str, comment: str = "", source: str = "api") -> int:

@@ -15,10 +15,10 @@ from pathlib import Path
 import yaml
 
 from assistant.errors import InvalidInput, NotFound
+from assistant.sqlite import open_db
 from assistant.text.geo import country_code, region_of
 from assistant.text.language import detect_language
 from assistant.text.sdg import normalise_sdgs
-from assistant.sqlite import open_db
 
 LIMITS = {"title": 200, "summary": 1000, "body": 20000, "contact": 200, "provider": 200, "url": 500}
 _EMAIL_OR_URL = re.compile(r"^(https?://\S+|[^@\s]+@[^@\s]+\.[^@\s]+|\+?[0-9 ()-]{6,30})$")
@@ -77,18 +77,24 @@ def validate_submission(data: dict) -> dict:
         raise InvalidInput("'themes' must be a list of short words.")
     clean["themes"] = [t.strip().lower() for t in themes if t.strip()][:10]
     language = data.get("language") or ""
-    clean["language"] = language if language in ("en", "fr", "es", "pt", "ar", "sw") else detect_language(
-        f"{clean['title']} {clean['summary']} {clean['body']}")
+    clean["language"] = (
+        language
+        if language in ("en", "fr", "es", "pt", "ar", "sw")
+        else detect_language(f"{clean['title']} {clean['summary']} {clean['body']}")
+    )
     return clean
 
 
 class SubmissionQueue:
     def __init__(self, path: Path, publish_dir: Path):
         self.publish_dir = publish_dir
-        self._conn = open_db(path, (
-            "CREATE TABLE IF NOT EXISTS submissions (id TEXT PRIMARY KEY, data TEXT NOT NULL, status TEXT NOT NULL,"
-            " created REAL NOT NULL);"
-        ))
+        self._conn = open_db(
+            path,
+            (
+                "CREATE TABLE IF NOT EXISTS submissions (id TEXT PRIMARY KEY, data TEXT NOT NULL, status TEXT NOT NULL,"
+                " created REAL NOT NULL);"
+            ),
+        )
         self._lock = threading.Lock()
 
     def submit(self, data: dict, source: str = "api") -> Submission:
@@ -114,7 +120,8 @@ class SubmissionQueue:
         with self._lock:
             if status:
                 rows = self._conn.execute(
-                    "SELECT data, status FROM submissions WHERE status=? ORDER BY created", (status,)).fetchall()
+                    "SELECT data, status FROM submissions WHERE status=? ORDER BY created", (status,)
+                ).fetchall()
             else:
                 rows = self._conn.execute("SELECT data, status FROM submissions ORDER BY created").fetchall()
         out = []
@@ -145,16 +152,27 @@ class SubmissionQueue:
         sub = self._pending(submission_id)
         self.publish_dir.mkdir(parents=True, exist_ok=True)
         meta = {
-            "id": sub.id, "kind": "solution", "title": sub.title, "summary": sub.summary,
-            "countries": sub.countries, "region": region_of(sub.countries[0]) if sub.countries else None,
-            "sdgs": sub.sdgs, "themes": sub.themes, "provider": sub.provider or None,
-            "contact": sub.contact or None, "url": sub.url or None, "language": sub.language, "status": "pilot",
+            "id": sub.id,
+            "kind": "solution",
+            "title": sub.title,
+            "summary": sub.summary,
+            "countries": sub.countries,
+            "region": region_of(sub.countries[0]) if sub.countries else None,
+            "sdgs": sub.sdgs,
+            "themes": sub.themes,
+            "provider": sub.provider or None,
+            "contact": sub.contact or None,
+            "url": sub.url or None,
+            "language": sub.language,
+            "status": "pilot",
         }
         meta = {k: v for k, v in meta.items() if v not in (None, "", [])}
         path = self.publish_dir / f"{sub.id}.md"
         tmp = path.with_suffix(".md.tmp")
-        tmp.write_text("---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n" + sub.body + "\n",
-                       encoding="utf-8")
+        tmp.write_text(
+            "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n" + sub.body + "\n",
+            encoding="utf-8",
+        )
         tmp.replace(path)  # atomic: a half-written file never reaches the index
         if publish is not None:
             try:

@@ -115,7 +115,9 @@ class KnowledgeDocument(BaseModel):
 
         # English themes and country names travel with every chunk: they bridge languages for the
         # embedding and for BM25 (a French record tagged "solar energy" is found by "solar").
-        tags = "; ".join(part for part in (", ".join(self.themes), ", ".join(country_name(c) for c in self.countries[:5])) if part)
+        tags = "; ".join(
+            part for part in (", ".join(self.themes), ", ".join(country_name(c) for c in self.countries[:5])) if part
+        )
         return {
             "doc_id": self.id,
             "kind": self.kind,

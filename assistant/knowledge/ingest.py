@@ -24,8 +24,8 @@ from llama_index.core.node_parser import SentenceSplitter
 
 from assistant.knowledge.documents import NON_EMBEDDED_KEYS, KnowledgeDocument
 from assistant.knowledge.loaders import load_paths
-from assistant.settings import ChunkSettings
 from assistant.knowledge.store import KnowledgeStore, data_dir_guard
+from assistant.settings import ChunkSettings
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +51,14 @@ class IngestSummary:
 
     def as_dict(self) -> dict:
         return {
-            "added": self.added, "updated": self.updated, "unchanged": self.unchanged, "skipped": self.skipped,
-            "failed": self.failed, "pruned": self.pruned, "chunks": self.chunks, "recovered": self.recovered,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "pruned": self.pruned,
+            "chunks": self.chunks,
+            "recovered": self.recovered,
             "seconds": round(self.seconds, 3),
             "failures": [{"path": p, "reason": r} for p, r in self.failures],
         }
@@ -169,7 +175,7 @@ class Ingestor:
 
             bar = tqdm(total=len(work), unit="doc", desc="ingesting", file=sys.stderr)
         for start in range(0, len(work), BATCH_DOCUMENTS):
-            batch = work[start:start + BATCH_DOCUMENTS]
+            batch = work[start : start + BATCH_DOCUMENTS]
             summary.chunks += self._ingest_batch(batch)
             if bar:
                 bar.update(len(batch))

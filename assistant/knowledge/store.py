@@ -15,8 +15,8 @@ from typing import Any
 
 from llama_index.core.schema import MetadataMode
 from llama_index.core.storage.docstore.keyval_docstore import KVDocumentStore
-from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from llama_index.core.storage.kvstore.types import DEFAULT_COLLECTION, BaseKVStore
+from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from assistant.errors import DataDirError, GalaxyError, IndexModelMismatch, StoreUnavailable
@@ -31,10 +31,13 @@ class SQLiteKVStore(BaseKVStore):
     it has acknowledged and never leaves half a value."""
 
     def __init__(self, path: Path):
-        self._conn = open_db(path, (
-            "CREATE TABLE IF NOT EXISTS kv (collection TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
-            " PRIMARY KEY (collection, key));"
-        ))
+        self._conn = open_db(
+            path,
+            (
+                "CREATE TABLE IF NOT EXISTS kv (collection TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+                " PRIMARY KEY (collection, key));"
+            ),
+        )
         self._lock = threading.RLock()
 
     @property
@@ -47,7 +50,9 @@ class SQLiteKVStore(BaseKVStore):
     async def aput(self, key: str, val: dict, collection: str = DEFAULT_COLLECTION) -> None:
         self.put(key, val, collection)
 
-    def put_all(self, kv_pairs: list[tuple[str, dict]], collection: str = DEFAULT_COLLECTION, batch_size: int = 1) -> None:
+    def put_all(
+        self, kv_pairs: list[tuple[str, dict]], collection: str = DEFAULT_COLLECTION, batch_size: int = 1
+    ) -> None:
         rows = [(collection, k, json.dumps(v, ensure_ascii=False)) for k, v in kv_pairs]
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
@@ -96,7 +101,7 @@ class UpsertChromaVectorStore(ChromaVectorStore):
     def add(self, nodes, **add_kwargs: Any) -> list[str]:
         ids: list[str] = []
         for start in range(0, len(nodes), 1000):
-            batch = nodes[start:start + 1000]
+            batch = nodes[start : start + 1000]
             metadatas = []
             for node in batch:
                 meta = node_to_metadata_dict(node, remove_text=True, flat_metadata=True)
@@ -112,8 +117,13 @@ class UpsertChromaVectorStore(ChromaVectorStore):
 
 
 #: How SQLite and Chroma word a full or read-only disk (they wrap the OSError in their own exception types).
-_STORAGE_FAILURES = ("database or disk is full", "no space left", "readonly database", "read-only file system",
-                     "disk quota exceeded")
+_STORAGE_FAILURES = (
+    "database or disk is full",
+    "no space left",
+    "readonly database",
+    "read-only file system",
+    "disk quota exceeded",
+)
 _STORAGE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT}
 
 
@@ -247,5 +257,9 @@ def drop_index(settings: Settings) -> None:
         client.delete_collection(settings.chroma.collection)
     except Exception:  # absent already
         log.debug("no collection to drop")
-    for path in (settings.docstore_path, Path(str(settings.docstore_path) + "-wal"), Path(str(settings.docstore_path) + "-shm")):
+    for path in (
+        settings.docstore_path,
+        Path(str(settings.docstore_path) + "-wal"),
+        Path(str(settings.docstore_path) + "-shm"),
+    ):
         path.unlink(missing_ok=True)

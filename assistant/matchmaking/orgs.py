@@ -26,10 +26,10 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from assistant.knowledge.documents import KnowledgeDocument
 from assistant.text.geo import COUNTRIES, country_code, country_name
@@ -41,26 +41,67 @@ ROLES = ("profile", "provider", "implementing", "funding", "accountable", "exten
 
 #: IATI organisation-type codes (OrganisationType codelist) -> the corpus's org_type vocabulary.
 IATI_ORG_TYPES = {
-    "10": "government", "11": "government", "15": "government", "21": "ngo", "22": "ngo", "23": "ngo",
-    "24": "ngo", "30": "private", "40": "un-agency", "60": "foundation", "70": "private", "71": "private",
-    "72": "private", "73": "private", "80": "research", "90": "other",
+    "10": "government",
+    "11": "government",
+    "15": "government",
+    "21": "ngo",
+    "22": "ngo",
+    "23": "ngo",
+    "24": "ngo",
+    "30": "private",
+    "40": "un-agency",
+    "60": "foundation",
+    "70": "private",
+    "71": "private",
+    "72": "private",
+    "73": "private",
+    "80": "research",
+    "90": "other",
 }
 #: IATI types whose organisation is based where it implements (national / partner-country NGOs).
 _LOCAL_IATI_TYPES = {"22", "24"}
 #: The index's `codeforiati:organisation-type` names -> org_type.
 _INDEX_TYPE_NAMES = {
-    "government": "government", "other public sector": "government", "international ngo": "ngo",
-    "national ngo": "ngo", "regional ngo": "ngo", "partner country based ngo": "ngo",
-    "public private partnership": "private", "multilateral": "un-agency", "foundation": "foundation",
-    "private sector": "private", "academic, training and research": "research",
+    "government": "government",
+    "other public sector": "government",
+    "international ngo": "ngo",
+    "national ngo": "ngo",
+    "regional ngo": "ngo",
+    "partner country based ngo": "ngo",
+    "public private partnership": "private",
+    "multilateral": "un-agency",
+    "foundation": "foundation",
+    "private sector": "private",
+    "academic, training and research": "research",
 }
 
 #: Placeholder names publishers use instead of an organisation: never registered.
-PLACEHOLDER_NAMES = frozenset({
-    "information redacted", "redacted", "public sector institutions", "international ngo", "national ngo",
-    "private sector", "government", "unknown", "not available", "n a", "na", "none", "other", "others", "various",
-    "anonymous", "confidential", "tbd", "to be determined", "multiple", "local partners", "partners",
-})
+PLACEHOLDER_NAMES = frozenset(
+    {
+        "information redacted",
+        "redacted",
+        "public sector institutions",
+        "international ngo",
+        "national ngo",
+        "private sector",
+        "government",
+        "unknown",
+        "not available",
+        "n a",
+        "na",
+        "none",
+        "other",
+        "others",
+        "various",
+        "anonymous",
+        "confidential",
+        "tbd",
+        "to be determined",
+        "multiple",
+        "local partners",
+        "partners",
+    }
+)
 
 _LAB = re.compile(r"^\s*UNDP\s+Accelerator\s+Lab\s+(?:of\s+|in\s+)?(.+?)\s*$", re.IGNORECASE)
 _PAREN_ACRONYM = re.compile(r"^(?P<full>.*?\S)\s*\((?P<acr>[^()]+)\)\s*$")
@@ -185,10 +226,20 @@ class Organisation:
 
     def to_dict(self) -> dict:
         return {
-            "key": self.key, "name": self.name, "kind": self.kind, "org_type": self.org_type, "acronym": self.acronym,
-            "aliases": self.aliases, "home": self.home, "countries": self.countries, "global_south": self.global_south,
-            "sdgs": sorted(self.sdgs), "themes": [t for t, _ in self.themes.most_common()], "offers": self.offers,
-            "languages": sorted(self.languages), "docs": {d: sorted(r) for d, r in self.docs.items()},
+            "key": self.key,
+            "name": self.name,
+            "kind": self.kind,
+            "org_type": self.org_type,
+            "acronym": self.acronym,
+            "aliases": self.aliases,
+            "home": self.home,
+            "countries": self.countries,
+            "global_south": self.global_south,
+            "sdgs": sorted(self.sdgs),
+            "themes": [t for t, _ in self.themes.most_common()],
+            "offers": self.offers,
+            "languages": sorted(self.languages),
+            "docs": {d: sorted(r) for d, r in self.docs.items()},
             "partners": dict(self.partners.most_common()),
         }
 
@@ -241,7 +292,9 @@ class OrgRegistry:
     def __init__(self) -> None:
         self.orgs: dict[str, Organisation] = {}
         self._names: dict[str, tuple[str, int]] = {}  # name key -> (org key, claim strength)
-        self._acronyms: dict[str, tuple[str | None, int]] = {}  # acronym key -> (org key or None if ambiguous, strength)
+        self._acronyms: dict[
+            str, tuple[str | None, int]
+        ] = {}  # acronym key -> (org key or None if ambiguous, strength)
         self._redirect: dict[str, str] = {}  # merged-away key -> surviving key
         self._stubs: dict[str, str] = {}  # index stub -> org key
         #: doc_id -> [(org key, role)] for every document that names an organisation (or stands for a country/lab).
@@ -329,8 +382,16 @@ class OrgRegistry:
             return self._lookup_acronym(name.strip())
         return None
 
-    def add_name(self, name: str, *, org_type: str | None = None, acronym: str | None = None,
-                 kind: str = "organisation", key: str | None = None, source: str = "documents") -> Organisation | None:
+    def add_name(
+        self,
+        name: str,
+        *,
+        org_type: str | None = None,
+        acronym: str | None = None,
+        kind: str = "organisation",
+        key: str | None = None,
+        source: str = "documents",
+    ) -> Organisation | None:
         """Register a name (or find the organisation it already names) and return its record."""
         name = " ".join((name or "").split())
         if is_placeholder(name):
@@ -416,7 +477,7 @@ class OrgRegistry:
             iati = bool(doc.organisations)
             if iati:
                 for ref in doc.organisations:
-                    org = self.add_name(ref.name, org_type=IATI_ORG_TYPES.get(ref.org_type or "", None))
+                    org = self.add_name(ref.name, org_type=IATI_ORG_TYPES.get(ref.org_type or ""))
                     if org is None:
                         continue
                     local = ref.org_type in _LOCAL_IATI_TYPES and ref.role == "implementing"
@@ -434,7 +495,7 @@ class OrgRegistry:
                     for c in doc.countries:
                         org.add_country(c)
                     attach(org, "provider")
-            for partner in ([] if iati else doc.partners):
+            for partner in [] if iati else doc.partners:
                 org = self.add_name(partner)
                 if org is not None:
                     for c in doc.countries:
@@ -472,7 +533,8 @@ class OrgRegistry:
             iati = info.get("iati") or {}
             type_name = (iati.get("codeforiati:organisation-type") or "").strip()
             org_type = _INDEX_TYPE_NAMES.get(type_name.casefold()) or IATI_ORG_TYPES.get(
-                str(iati.get("codeforiati:organisation-type-code") or ""))
+                str(iati.get("codeforiati:organisation-type-code") or "")
+            )
             shortname = " ".join(str(info.get("shortname") or "").split())
             synonyms = [" ".join(str(s).split()) for s in info.get("synonyms") or []]
             synonyms = [s for s in synonyms if s and len(s.split()) <= _MAX_ALIAS_WORDS and not is_placeholder(s)]
@@ -558,7 +620,7 @@ class OrgRegistry:
             return self._canon(key) if key else None
         return self._canon(ref)
 
-    def finalize(self) -> "OrgRegistry":
+    def finalize(self) -> OrgRegistry:
         """Re-key references after merges and fold pending co-occurrences into the partner graph (idempotent)."""
         if not self._dirty:
             return self
@@ -631,8 +693,11 @@ class OrgRegistry:
 
     # -- construction ----------------------------------------------------------------------------------------
     @classmethod
-    def from_documents(cls, documents: Iterable[KnowledgeDocument] | Mapping[str, KnowledgeDocument],
-                       index: Path | str | Mapping | None = None) -> "OrgRegistry":
+    def from_documents(
+        cls,
+        documents: Iterable[KnowledgeDocument] | Mapping[str, KnowledgeDocument],
+        index: Path | str | Mapping | None = None,
+    ) -> OrgRegistry:
         """A registry over knowledge-base documents (organisation profiles first, so their titles and acronyms
         anchor the names the solutions use), plus an optional IATI organisation index."""
         docs = list(documents.values()) if isinstance(documents, Mapping) else list(documents)
@@ -645,7 +710,7 @@ class OrgRegistry:
         return registry.finalize()
 
     @classmethod
-    def from_index(cls, source: Path | str | Mapping, *, merge_duplicates: bool = False) -> "OrgRegistry":
+    def from_index(cls, source: Path | str | Mapping, *, merge_duplicates: bool = False) -> OrgRegistry:
         registry = cls()
         registry.add_index(source, merge_duplicates=merge_duplicates)
         return registry

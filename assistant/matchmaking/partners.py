@@ -50,9 +50,9 @@ from pathlib import Path
 
 from assistant.knowledge.documents import KnowledgeDocument
 from assistant.knowledge.embeddings import DEFAULT_PROFILE, PROFILES, PartnerCalibration
-from assistant.text.geo import PRIMARY_REGIONS, REGIONS, country_name, region_of
 from assistant.matchmaking.orgs import Organisation, OrgRegistry, name_key, split_acronym
 from assistant.retrieval.retriever import RRF_K, Filters, Hit, Retriever, SearchResult
+from assistant.text.geo import PRIMARY_REGIONS, REGIONS, country_name, region_of
 from assistant.text.sdg import find_sdgs
 from assistant.text.textproc import fold
 
@@ -81,8 +81,16 @@ PROFILE_DOCS = 8
 #: How many of the best candidates count as "top matches" for the partner-graph bonus.
 GRAPH_TOP = 30
 #: How much an organisation's role on a document counts (an implementer more than a co-signing partner).
-ROLE_WEIGHTS = {"profile": 1.0, "provider": 1.0, "implementing": 1.0, "funding": 0.6, "extending": 0.5,
-                "accountable": 0.5, "reporting": 0.4, "partner": 0.5}
+ROLE_WEIGHTS = {
+    "profile": 1.0,
+    "provider": 1.0,
+    "implementing": 1.0,
+    "funding": 0.6,
+    "extending": 0.5,
+    "accountable": 0.5,
+    "reporting": 0.4,
+    "partner": 0.5,
+}
 #: Role weight of funders when the need asks for money.
 FUNDER_WEIGHT_FOR_MONEY = 1.0
 MAX_FUNDING = 3
@@ -117,7 +125,7 @@ class Weights:
     track_saturation: int = TRACK_SATURATION
     graph_top: int = GRAPH_TOP
 
-    def with_overrides(self, **overrides) -> "Weights":
+    def with_overrides(self, **overrides) -> Weights:
         known = {f.name for f in fields(self)}
         unknown = set(overrides) - known
         if unknown:
@@ -140,7 +148,7 @@ class Signals:
     context: str | None = None  # "same-region" | "similar" | None
 
     def relevance(self, decay: float = RELEVANCE_DECAY) -> float:
-        return sum(r * decay ** i for i, r in enumerate(sorted(self.relevances, reverse=True)))
+        return sum(r * decay**i for i, r in enumerate(sorted(self.relevances, reverse=True)))
 
 
 def track_score(matches: int, saturation: int = TRACK_SATURATION) -> float:
@@ -152,9 +160,12 @@ def score_candidate(signals: Signals, weights: Weights = Weights()) -> float:
     relevance = signals.relevance(weights.decay)
     if relevance < weights.min_relevance or relevance <= 0:
         return 0.0
-    bonus = (weights.sdg * signals.sdg + weights.theme * signals.theme
-             + weights.track * track_score(signals.matches, weights.track_saturation)
-             + weights.language * signals.language)
+    bonus = (
+        weights.sdg * signals.sdg
+        + weights.theme * signals.theme
+        + weights.track * track_score(signals.matches, weights.track_saturation)
+        + weights.language * signals.language
+    )
     factor = weights.south if signals.south else 1.0
     if signals.context == "same-region":
         factor *= weights.same_region
@@ -163,15 +174,19 @@ def score_candidate(signals: Signals, weights: Weights = Weights()) -> float:
     return (relevance * (1.0 + bonus) + weights.graph * signals.graph * signals.graph_unit) * factor
 
 
-def apply_graph_signal(signals: dict[str, Signals], neighbours: Callable[[str], Iterable[str]],
-                       weights: Weights = Weights(), seeker_partners: set[str] | frozenset = frozenset(),
-                       independent: Callable[[str, str], bool] | None = None) -> None:
+def apply_graph_signal(
+    signals: dict[str, Signals],
+    neighbours: Callable[[str], Iterable[str]],
+    weights: Weights = Weights(),
+    seeker_partners: set[str] | frozenset = frozenset(),
+    independent: Callable[[str, str], bool] | None = None,
+) -> None:
     """Set GRAPH and its unit on every candidate (module docstring). `neighbours(key)` lists an organisation's
     partners; `independent(a, b)` says whether their link has evidence outside the matched documents."""
     for s in signals.values():
         s.graph, s.graph_unit = 0.0, 0.0
     preliminary = sorted(((score_candidate(s, weights), k) for k, s in signals.items()), key=lambda x: (-x[0], x[1]))
-    top = [(score, key) for score, key in preliminary[:weights.graph_top] if score > 0]
+    top = [(score, key) for score, key in preliminary[: weights.graph_top] if score > 0]
     if not top:
         return
     unit = top[0][0]
@@ -216,8 +231,14 @@ class Partner:
     signals: Signals | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "kind": self.kind, "countries": self.countries, "score": round(self.score, 4),
-                "reason": self.reason, "citations": [c.to_dict() for c in self.citations]}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "countries": self.countries,
+            "score": round(self.score, 4),
+            "reason": self.reason,
+            "citations": [c.to_dict() for c in self.citations],
+        }
 
 
 @dataclass
@@ -264,21 +285,57 @@ def asks_for_partners(question: str) -> bool:
 # -- explanations ------------------------------------------------------------------------------------------------------
 
 _REGION_NAMES = {
-    "fr": {"East Africa": "Afrique de l'Est", "West Africa": "Afrique de l'Ouest", "Central Africa": "Afrique centrale",
-           "Southern Africa": "Afrique australe", "North Africa": "Afrique du Nord", "Arab States": "États arabes",
-           "South Asia": "Asie du Sud", "South-East Asia": "Asie du Sud-Est", "East Asia": "Asie de l'Est",
-           "Pacific": "Pacifique", "Latin America": "Amérique latine", "Caribbean": "Caraïbes",
-           "Central Asia": "Asie centrale", "Europe": "Europe", "North America": "Amérique du Nord"},
-    "es": {"East Africa": "África Oriental", "West Africa": "África Occidental", "Central Africa": "África Central",
-           "Southern Africa": "África Austral", "North Africa": "África del Norte", "Arab States": "Estados Árabes",
-           "South Asia": "Asia del Sur", "South-East Asia": "Sudeste Asiático", "East Asia": "Asia Oriental",
-           "Pacific": "Pacífico", "Latin America": "América Latina", "Caribbean": "Caribe",
-           "Central Asia": "Asia Central", "Europe": "Europa", "North America": "América del Norte"},
-    "pt": {"East Africa": "África Oriental", "West Africa": "África Ocidental", "Central Africa": "África Central",
-           "Southern Africa": "África Austral", "North Africa": "África do Norte", "Arab States": "Estados Árabes",
-           "South Asia": "Ásia do Sul", "South-East Asia": "Sudeste Asiático", "East Asia": "Ásia Oriental",
-           "Pacific": "Pacífico", "Latin America": "América Latina", "Caribbean": "Caribe",
-           "Central Asia": "Ásia Central", "Europe": "Europa", "North America": "América do Norte"},
+    "fr": {
+        "East Africa": "Afrique de l'Est",
+        "West Africa": "Afrique de l'Ouest",
+        "Central Africa": "Afrique centrale",
+        "Southern Africa": "Afrique australe",
+        "North Africa": "Afrique du Nord",
+        "Arab States": "États arabes",
+        "South Asia": "Asie du Sud",
+        "South-East Asia": "Asie du Sud-Est",
+        "East Asia": "Asie de l'Est",
+        "Pacific": "Pacifique",
+        "Latin America": "Amérique latine",
+        "Caribbean": "Caraïbes",
+        "Central Asia": "Asie centrale",
+        "Europe": "Europe",
+        "North America": "Amérique du Nord",
+    },
+    "es": {
+        "East Africa": "África Oriental",
+        "West Africa": "África Occidental",
+        "Central Africa": "África Central",
+        "Southern Africa": "África Austral",
+        "North Africa": "África del Norte",
+        "Arab States": "Estados Árabes",
+        "South Asia": "Asia del Sur",
+        "South-East Asia": "Sudeste Asiático",
+        "East Asia": "Asia Oriental",
+        "Pacific": "Pacífico",
+        "Latin America": "América Latina",
+        "Caribbean": "Caribe",
+        "Central Asia": "Asia Central",
+        "Europe": "Europa",
+        "North America": "América del Norte",
+    },
+    "pt": {
+        "East Africa": "África Oriental",
+        "West Africa": "África Ocidental",
+        "Central Africa": "África Central",
+        "Southern Africa": "África Austral",
+        "North Africa": "África do Norte",
+        "Arab States": "Estados Árabes",
+        "South Asia": "Ásia do Sul",
+        "South-East Asia": "Sudeste Asiático",
+        "East Asia": "Ásia Oriental",
+        "Pacific": "Pacífico",
+        "Latin America": "América Latina",
+        "Caribbean": "Caribe",
+        "Central Asia": "Ásia Central",
+        "Europe": "Europa",
+        "North America": "América do Norte",
+    },
 }
 _LANGUAGE_NAMES = {
     "en": {"en": "English", "fr": "French", "es": "Spanish", "pt": "Portuguese", "ar": "Arabic", "sw": "Swahili"},
@@ -288,37 +345,78 @@ _LANGUAGE_NAMES = {
 }
 #: Reason templates per language; other languages fall back to English.
 _TEMPLATES = {
-    "en": {"solutions": "{n} matching solution(s), e.g. “{title}”", "activities": "{n} matching activit(y/ies), e.g. “{title}”",
-           "profile": "its profile matches the need", "based": "based in {place}", "works_in": "active in {place}",
-           "south": "Global South",
-           "same_region": "same region as you", "similar": "a context close to yours",
-           "language": "works in {language}", "graph": "already works with {names}", "offers": "offers {offers}",
-           "funding_for": "funds {what}", "open_to": "open to {places}", "amount": "amount {amount}",
-           "deadline": "deadline {deadline}", "funder": "by {funder}"},
-    "fr": {"solutions": "{n} solution(s) correspondante(s), p. ex. « {title} »",
-           "activities": "{n} activité(s) correspondante(s), p. ex. « {title} »",
-           "profile": "son profil correspond au besoin", "based": "basé : {place}", "works_in": "actif : {place}",
-           "south": "Sud global",
-           "same_region": "même région que vous", "similar": "contexte proche du vôtre",
-           "language": "travaille en {language}", "graph": "travaille déjà avec {names}", "offers": "propose {offers}",
-           "funding_for": "finance {what}", "open_to": "ouvert à {places}", "amount": "montant {amount}",
-           "deadline": "date limite {deadline}", "funder": "par {funder}"},
-    "es": {"solutions": "{n} solución(es) que coinciden, p. ej. «{title}»",
-           "activities": "{n} actividad(es) que coinciden, p. ej. «{title}»",
-           "profile": "su perfil coincide con la necesidad", "based": "sede: {place}", "works_in": "activo en: {place}",
-           "south": "Sur Global",
-           "same_region": "misma región que usted", "similar": "contexto parecido al suyo",
-           "language": "trabaja en {language}", "graph": "ya trabaja con {names}", "offers": "ofrece {offers}",
-           "funding_for": "financia {what}", "open_to": "abierto a {places}", "amount": "monto {amount}",
-           "deadline": "fecha límite {deadline}", "funder": "de {funder}"},
-    "pt": {"solutions": "{n} solução(ões) correspondente(s), p. ex. «{title}»",
-           "activities": "{n} atividade(s) correspondente(s), p. ex. «{title}»",
-           "profile": "o seu perfil corresponde à necessidade", "based": "sede: {place}", "works_in": "ativo em: {place}",
-           "south": "Sul Global",
-           "same_region": "mesma região que você", "similar": "contexto próximo do seu",
-           "language": "trabalha em {language}", "graph": "já trabalha com {names}", "offers": "oferece {offers}",
-           "funding_for": "financia {what}", "open_to": "aberto a {places}", "amount": "montante {amount}",
-           "deadline": "prazo {deadline}", "funder": "de {funder}"},
+    "en": {
+        "solutions": "{n} matching solution(s), e.g. “{title}”",
+        "activities": "{n} matching activit(y/ies), e.g. “{title}”",
+        "profile": "its profile matches the need",
+        "based": "based in {place}",
+        "works_in": "active in {place}",
+        "south": "Global South",
+        "same_region": "same region as you",
+        "similar": "a context close to yours",
+        "language": "works in {language}",
+        "graph": "already works with {names}",
+        "offers": "offers {offers}",
+        "funding_for": "funds {what}",
+        "open_to": "open to {places}",
+        "amount": "amount {amount}",
+        "deadline": "deadline {deadline}",
+        "funder": "by {funder}",
+    },
+    "fr": {
+        "solutions": "{n} solution(s) correspondante(s), p. ex. « {title} »",
+        "activities": "{n} activité(s) correspondante(s), p. ex. « {title} »",
+        "profile": "son profil correspond au besoin",
+        "based": "basé : {place}",
+        "works_in": "actif : {place}",
+        "south": "Sud global",
+        "same_region": "même région que vous",
+        "similar": "contexte proche du vôtre",
+        "language": "travaille en {language}",
+        "graph": "travaille déjà avec {names}",
+        "offers": "propose {offers}",
+        "funding_for": "finance {what}",
+        "open_to": "ouvert à {places}",
+        "amount": "montant {amount}",
+        "deadline": "date limite {deadline}",
+        "funder": "par {funder}",
+    },
+    "es": {
+        "solutions": "{n} solución(es) que coinciden, p. ej. «{title}»",
+        "activities": "{n} actividad(es) que coinciden, p. ej. «{title}»",
+        "profile": "su perfil coincide con la necesidad",
+        "based": "sede: {place}",
+        "works_in": "activo en: {place}",
+        "south": "Sur Global",
+        "same_region": "misma región que usted",
+        "similar": "contexto parecido al suyo",
+        "language": "trabaja en {language}",
+        "graph": "ya trabaja con {names}",
+        "offers": "ofrece {offers}",
+        "funding_for": "financia {what}",
+        "open_to": "abierto a {places}",
+        "amount": "monto {amount}",
+        "deadline": "fecha límite {deadline}",
+        "funder": "de {funder}",
+    },
+    "pt": {
+        "solutions": "{n} solução(ões) correspondente(s), p. ex. «{title}»",
+        "activities": "{n} atividade(s) correspondente(s), p. ex. «{title}»",
+        "profile": "o seu perfil corresponde à necessidade",
+        "based": "sede: {place}",
+        "works_in": "ativo em: {place}",
+        "south": "Sul Global",
+        "same_region": "mesma região que você",
+        "similar": "contexto próximo do seu",
+        "language": "trabalha em {language}",
+        "graph": "já trabalha com {names}",
+        "offers": "oferece {offers}",
+        "funding_for": "financia {what}",
+        "open_to": "aberto a {places}",
+        "amount": "montante {amount}",
+        "deadline": "prazo {deadline}",
+        "funder": "de {funder}",
+    },
 }
 
 
@@ -398,8 +496,14 @@ class PartnerFinder:
     retriever's documents and rebuilds it after each `retriever.refresh()`; pass `registry` to use a fixed one, or
     `org_index` (path to an iati3w org-index.json) to add an IATI organisation index to the partner graph."""
 
-    def __init__(self, retriever: Retriever, registry: OrgRegistry | None = None, *,
-                 org_index: Path | str | None = None, weights: Weights | None = None):
+    def __init__(
+        self,
+        retriever: Retriever,
+        registry: OrgRegistry | None = None,
+        *,
+        org_index: Path | str | None = None,
+        weights: Weights | None = None,
+    ):
         self.retriever = retriever
         self.weights = weights or Weights()
         self.org_index = Path(org_index) if org_index else None
@@ -418,16 +522,23 @@ class PartnerFinder:
         with self._lock:
             # Retriever.refresh() replaces the documents mapping: its identity is the version (we hold a reference,
             # so the id cannot be reused); the count guards against in-place additions.
-            if self._registry is None or self._registry_source is not documents or \
-                    self._registry_ids != len(documents):
+            if self._registry is None or self._registry_source is not documents or self._registry_ids != len(documents):
                 self._registry = OrgRegistry.from_documents(documents, index=self.org_index)
                 self._registry_source = documents
                 self._registry_ids = len(documents)
             return self._registry
 
     # -- suggestions ---------------------------------------------------------------------------------------------
-    def suggest(self, need: str, seeker_country: str | None = None, seeker_org: str | None = None,
-                k: int = 5, *, with_funding: bool = True, **weight_overrides) -> PartnerResult:
+    def suggest(
+        self,
+        need: str,
+        seeker_country: str | None = None,
+        seeker_org: str | None = None,
+        k: int = 5,
+        *,
+        with_funding: bool = True,
+        **weight_overrides,
+    ) -> PartnerResult:
         """Organisations (or labs / countries) with solutions matching `need`, best first, each with a reason in
         the need's language and the documents it rests on; plus funding opportunities when the need asks for
         money (unless `with_funding` is False). Weight overrides: any `Weights` field, e.g. `south=1.0`."""
@@ -444,8 +555,13 @@ class PartnerFinder:
 
         # Places named in the need describe the seeker's context, not where a partner must come from: no
         # country boost in retrieval (the context factor handles them).
-        result = self.retriever.search(need, k=RETRIEVE_K, filters=Filters(kinds=["solution", "organisation"]),
-                                       analysis=analysis, use_query_understanding=False)
+        result = self.retriever.search(
+            need,
+            k=RETRIEVE_K,
+            filters=Filters(kinds=["solution", "organisation"]),
+            analysis=analysis,
+            use_query_understanding=False,
+        )
         if not self.on_topic(need, result):
             return PartnerResult([], funding, language)
         best_possible = (self.retriever.dense_weight + self.retriever.lexical_weight) / (RRF_K + 1)
@@ -461,8 +577,11 @@ class PartnerFinder:
         for hit in result.hits:
             r = doc_rel[hit.doc.id]
             for org, role in registry.orgs_for_doc(hit.doc.id):
-                if org.key == seeker_key or name_key(org.name) in seeker_names or \
-                        seeker_names & {name_key(a) for a in org.aliases}:
+                if (
+                    org.key == seeker_key
+                    or name_key(org.name) in seeker_names
+                    or seeker_names & {name_key(a) for a in org.aliases}
+                ):
                     continue
                 weight = ROLE_WEIGHTS.get(role, 0.5)
                 if money and role == "funding":
@@ -483,16 +602,24 @@ class PartnerFinder:
                 context=context_fit(org.home or org.countries, seeker_codes),  # where it is based, else works
             )
         matched = frozenset(doc_rel)
-        apply_graph_signal(signals, lambda key: registry.orgs[key].partners if key in registry.orgs else (), weights,
-                           seeker_partners, lambda a, b: registry.worked_with(a, b, matched))
+        apply_graph_signal(
+            signals,
+            lambda key: registry.orgs[key].partners if key in registry.orgs else (),
+            weights,
+            seeker_partners,
+            lambda a, b: registry.worked_with(a, b, matched),
+        )
         scored = sorted(((score_candidate(s, weights), key) for key, s in signals.items()), key=lambda x: (-x[0], x[1]))
         partners: list[Partner] = []
         for score, key in scored:
             if score <= 0 or len(partners) >= k:
                 continue
             org = registry.orgs[key]
-            partners.append(self._partner(org, score, signals[key], candidates[key], doc_rel, hit_docs, registry,
-                                          seeker_partners, language))
+            partners.append(
+                self._partner(
+                    org, score, signals[key], candidates[key], doc_rel, hit_docs, registry, seeker_partners, language
+                )
+            )
         return PartnerResult(partners, funding, language)
 
     suggest_partners = suggest
@@ -508,8 +635,11 @@ class PartnerFinder:
         cal = self.calibration
         if find_sdgs(need):
             return result.top_dense >= cal.gate_sdg
-        if result.analysis.language not in SDG_KEYWORD_LANGUAGES and result.top_dense >= cal.gate_sdg \
-                and result.top_coverage >= GATE_COVERAGE:
+        if (
+            result.analysis.language not in SDG_KEYWORD_LANGUAGES
+            and result.top_dense >= cal.gate_sdg
+            and result.top_coverage >= GATE_COVERAGE
+        ):
             return True
         return result.top_dense >= cal.gate
 
@@ -541,16 +671,26 @@ class PartnerFinder:
                 themes[theme] += doc_rel[hit.doc.id]
         return sdgs, themes
 
-    def _partner(self, org: Organisation, score: float, signals: Signals, docs: dict[str, float],
-                 doc_rel: dict[str, float], documents: dict[str, KnowledgeDocument], registry: OrgRegistry,
-                 seeker_partners: set[str], language: str) -> Partner:
+    def _partner(
+        self,
+        org: Organisation,
+        score: float,
+        signals: Signals,
+        docs: dict[str, float],
+        doc_rel: dict[str, float],
+        documents: dict[str, KnowledgeDocument],
+        registry: OrgRegistry,
+        seeker_partners: set[str],
+        language: str,
+    ) -> Partner:
         ranked = sorted(docs, key=lambda d: (documents[d].kind != "solution", -docs[d], d))
         cited = [d for d in ranked if doc_rel[d] >= MATCH_MIN][:3] or ranked[:1]
         citations = [PartnerCitation(d, documents[d].title, documents[d].url) for d in cited]
         t = _templates(language)
         parts: list[str] = []
-        solutions = [d for d in ranked if documents[d].kind == "solution" and doc_rel[d] >= MATCH_MIN] or \
-            [d for d in ranked if documents[d].kind == "solution"][:1]
+        solutions = [d for d in ranked if documents[d].kind == "solution" and doc_rel[d] >= MATCH_MIN] or [
+            d for d in ranked if documents[d].kind == "solution"
+        ][:1]
         if solutions:
             template = t["activities"] if all(_is_activity(documents[d]) for d in solutions) else t["solutions"]
             parts.append(template.format(n=len(solutions), title=documents[solutions[0]].title))
@@ -584,8 +724,9 @@ class PartnerFinder:
 
     # -- funding ---------------------------------------------------------------------------------------------------
     def _funding(self, need: str, analysis, seeker_codes: set[str], language: str) -> list[dict]:
-        result = self.retriever.search(money_topic(need), k=8, filters=Filters(kinds=["funding"]),
-                                       use_query_understanding=False)
+        result = self.retriever.search(
+            money_topic(need), k=8, filters=Filters(kinds=["funding"]), use_query_understanding=False
+        )
         if not self.on_topic(need, result):
             return []
         best_possible = (self.retriever.dense_weight + self.retriever.lexical_weight) / (RRF_K + 1)
@@ -612,14 +753,27 @@ class PartnerFinder:
             if doc.funder:
                 parts.append(t["funder"].format(funder=doc.funder))
             if doc.countries:
-                parts.append(t["open_to"].format(places=", ".join(country_name(c) for c in doc.countries[:4])
-                                                 + ("…" if len(doc.countries) > 4 else "")))
+                parts.append(
+                    t["open_to"].format(
+                        places=", ".join(country_name(c) for c in doc.countries[:4])
+                        + ("…" if len(doc.countries) > 4 else "")
+                    )
+                )
             if doc.amount:
                 parts.append(t["amount"].format(amount=doc.amount))
             if doc.deadline:
                 parts.append(t["deadline"].format(deadline=doc.deadline))
-            out.append({"doc_id": doc.id, "title": doc.title, "funder": doc.funder, "amount": doc.amount,
-                        "deadline": doc.deadline, "url": doc.url, "reason": _sentence(parts)})
+            out.append(
+                {
+                    "doc_id": doc.id,
+                    "title": doc.title,
+                    "funder": doc.funder,
+                    "amount": doc.amount,
+                    "deadline": doc.deadline,
+                    "url": doc.url,
+                    "reason": _sentence(parts),
+                }
+            )
         return out
 
     # -- the answer engine's hook ----------------------------------------------------------------------------------

@@ -18,9 +18,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from assistant.errors import InvalidInput, StoreUnavailable
 from assistant.knowledge.documents import KnowledgeDocument
 from assistant.knowledge.embeddings import ModelProfile, profile_for
-from assistant.errors import InvalidInput, StoreUnavailable
 from assistant.text.geo import REGIONS, country_name, find_places
 from assistant.text.language import detect_language
 from assistant.text.sdg import find_sdgs
@@ -194,8 +194,9 @@ class Retriever:
             self.doc_ordinal = {doc_id: i for i, doc_id in enumerate(doc_ids)}
             self.chunk_doc = np.array([self.doc_ordinal[c.doc_id] for c in chunks], dtype=np.int64)
             chunk_languages = [documents[c.doc_id].language for c in chunks]
-            big = sorted(lang for lang in set(chunk_languages)
-                         if chunk_languages.count(lang) >= MIN_CHUNKS_FOR_LANGUAGE_MEAN)
+            big = sorted(
+                lang for lang in set(chunk_languages) if chunk_languages.count(lang) >= MIN_CHUNKS_FOR_LANGUAGE_MEAN
+            )
             group_of = {lang: i for i, lang in enumerate(big)}
             # Languages with too few chunks for a stable mean share the mean of all chunks (the last group).
             self.language_group = np.array([group_of.get(lang, len(big)) for lang in chunk_languages], dtype=np.int64)
@@ -314,7 +315,9 @@ class Retriever:
         if not chunks:
             return SearchResult([], analysis, seconds=time.perf_counter() - started)
         allowed = self._allowed(filters)
-        query_stems = list(dict.fromkeys(multilingual_stems(query, tuple(dict.fromkeys((analysis.language, *self.languages))))))
+        query_stems = list(
+            dict.fromkeys(multilingual_stems(query, tuple(dict.fromkeys((analysis.language, *self.languages)))))
+        )
         vector = self.embed_query(query)
 
         dense = self._dense_scored(vector, allowed, CANDIDATES)
@@ -377,9 +380,19 @@ class Retriever:
         for score, doc_id, idx in scored[:k]:
             doc = documents[doc_id]
             chunk = chunks[idx]
-            coverage = len(query_words & self.doc_stems.get(doc_id, set())) / max(1, len(set(stems(query, analysis.language))))
-            hits.append(Hit(doc=doc, score=score, chunk=chunk, snippet=best_snippet(chunk.text, query, doc),
-                            dense=dense_sim.get(idx, 0.0), lexical=min(1.0, coverage)))
+            coverage = len(query_words & self.doc_stems.get(doc_id, set())) / max(
+                1, len(set(stems(query, analysis.language)))
+            )
+            hits.append(
+                Hit(
+                    doc=doc,
+                    score=score,
+                    chunk=chunk,
+                    snippet=best_snippet(chunk.text, query, doc),
+                    dense=dense_sim.get(idx, 0.0),
+                    lexical=min(1.0, coverage),
+                )
+            )
         result = SearchResult(hits, analysis, seconds=time.perf_counter() - started)
         if hits:
             result.top_dense = max(dense_sim.values(), default=0.0)
@@ -397,8 +410,11 @@ class Retriever:
 def _candidate_sentences(text: str, title: str) -> tuple[tuple[str, frozenset[str]], ...]:
     """A passage's sentences that may serve as a snippet, with their words: worked out once per passage, since
     the same passages come back for question after question."""
-    return tuple((sentence, frozenset(content_words(sentence))) for sentence in sentences(text)
-                 if sentence != title and not is_instruction(sentence))
+    return tuple(
+        (sentence, frozenset(content_words(sentence)))
+        for sentence in sentences(text)
+        if sentence != title and not is_instruction(sentence)
+    )
 
 
 def best_snippet(text: str, query: str, doc: KnowledgeDocument, max_chars: int = 260) -> str:

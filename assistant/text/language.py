@@ -16,8 +16,14 @@ MIN_CONFIDENCE = 0.5
 def _detector():
     from lingua import Language, LanguageDetectorBuilder
 
-    languages = [Language.ENGLISH, Language.FRENCH, Language.SPANISH, Language.PORTUGUESE, Language.ARABIC,
-                 Language.SWAHILI]
+    languages = [
+        Language.ENGLISH,
+        Language.FRENCH,
+        Language.SPANISH,
+        Language.PORTUGUESE,
+        Language.ARABIC,
+        Language.SWAHILI,
+    ]
     # High-accuracy mode: questions are short, and low-accuracy mode took "solar water kiosks in Kenya"
     # for Swahili. It costs about 130 MB and a few seconds once per process.
     return LanguageDetectorBuilder.from_languages(*languages).build()

@@ -16,8 +16,10 @@ import yaml
 from tests.conftest import free_port, write_doc
 
 XSS_TITLE = '<img src=x onerror="window.__xss=1"> Mangrove beekeeping cooperative'
-XSS_BODY = ("Beekeepers hang hives in restored mangroves and sell mangrove honey through a cooperative. "
-            "See [the guide](javascript:window.__xss=2) and <script>window.__xss=3</script> for details. ") * 6
+XSS_BODY = (
+    "Beekeepers hang hives in restored mangroves and sell mangrove honey through a cooperative. "
+    "See [the guide](javascript:window.__xss=2) and <script>window.__xss=3</script> for details. "
+) * 6
 
 
 class LiveServer:
@@ -28,7 +30,7 @@ class LiveServer:
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def start(self) -> "LiveServer":
+    def start(self) -> LiveServer:
         self.thread.start()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -67,9 +69,17 @@ def with_api(services, **api_changes):
 def write_xss_doc(folder: Path) -> Path:
     path = folder / "solutions" / "sol-xss-mangrove-honey.md"
     path.parent.mkdir(parents=True, exist_ok=True)
-    meta = {"id": "sol-xss-mangrove-honey", "kind": "solution", "title": XSS_TITLE,
-            "summary": "Mangrove honey " + XSS_TITLE, "countries": ["MOZ"], "sdgs": [14, 15],
-            "themes": ["mangroves", "beekeeping"], "language": "en", "url": "javascript:alert(1)"}
+    meta = {
+        "id": "sol-xss-mangrove-honey",
+        "kind": "solution",
+        "title": XSS_TITLE,
+        "summary": "Mangrove honey " + XSS_TITLE,
+        "countries": ["MOZ"],
+        "sdgs": [14, 15],
+        "themes": ["mangroves", "beekeeping"],
+        "language": "en",
+        "url": "javascript:alert(1)",
+    }
     path.write_text("---\n" + yaml.safe_dump(meta, allow_unicode=True) + "---\n" + XSS_BODY + "\n", encoding="utf-8")
     return path
 
@@ -82,13 +92,29 @@ def sandbox_services(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("api-sandbox")
     corpus = root / "corpus"
-    write_doc(corpus, "sol-ken-water-kiosks", title="Solar water kiosks in Kisumu",
-              body="Community kiosks sell treated drinking water pumped with solar panels. " * 8)
-    write_doc(corpus, "sol-sen-fish-ovens", title="Improved fish-smoking ovens", countries=("SEN",), sdgs=(14, 8),
-              body="Women processors in Joal use ovens that halve firewood use and smoke exposure. " * 8)
-    write_doc(corpus, "sol-bfa-zai", title="Techniques zaï pour restaurer les sols", countries=("BFA",),
-              sdgs=(15, 2), language="fr",
-              body="Des trous de plantation remplis de compost retiennent l'eau de pluie. " * 8)
+    write_doc(
+        corpus,
+        "sol-ken-water-kiosks",
+        title="Solar water kiosks in Kisumu",
+        body="Community kiosks sell treated drinking water pumped with solar panels. " * 8,
+    )
+    write_doc(
+        corpus,
+        "sol-sen-fish-ovens",
+        title="Improved fish-smoking ovens",
+        countries=("SEN",),
+        sdgs=(14, 8),
+        body="Women processors in Joal use ovens that halve firewood use and smoke exposure. " * 8,
+    )
+    write_doc(
+        corpus,
+        "sol-bfa-zai",
+        title="Techniques zaï pour restaurer les sols",
+        countries=("BFA",),
+        sdgs=(15, 2),
+        language="fr",
+        body="Des trous de plantation remplis de compost retiennent l'eau de pluie. " * 8,
+    )
     write_xss_doc(corpus)
     services = build_services(load_settings(data_dir=root / "data"))
     summary = services.kb.ingestor.ingest([corpus], progress=False)

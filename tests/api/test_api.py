@@ -34,8 +34,9 @@ def session() -> str:
 # -- answers ------------------------------------------------------------------------------------------------
 def test_ask_answers_with_citations_and_keeps_the_conversation(client):
     sid = session()
-    r = client.post("/v1/ask", json={"question": "How do container-based toilets work in Kenyan settlements?",
-                                     "session_id": sid})
+    r = client.post(
+        "/v1/ask", json={"question": "How do container-based toilets work in Kenyan settlements?", "session_id": sid}
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["grounded"] is True and body["session_id"] == sid and body["answer_id"]
@@ -47,8 +48,13 @@ def test_ask_answers_with_citations_and_keeps_the_conversation(client):
 
 
 def test_ask_with_filters_only_cites_matching_documents(client):
-    r = client.post("/v1/ask", json={"question": "solar irrigation for market gardens",
-                                     "filters": {"countries": ["Niger"], "kinds": ["solution"]}})
+    r = client.post(
+        "/v1/ask",
+        json={
+            "question": "solar irrigation for market gardens",
+            "filters": {"countries": ["Niger"], "kinds": ["solution"]},
+        },
+    )
     assert r.status_code == 200, r.text
     citations = r.json()["citations"]
     assert citations and all("NER" in c["countries"] and c["kind"] == "solution" for c in citations)
@@ -151,18 +157,36 @@ def test_document_by_id_and_unknown_id(client):
 # -- feedback and submissions -------------------------------------------------------------------------------
 def test_feedback_is_stored(client, corpus_server):
     answer = client.post("/v1/ask", json={"question": "How do solar water kiosks work in Kenya?"}).json()
-    r = client.post("/v1/feedback", json={"session_id": answer["session_id"], "answer_id": answer["answer_id"],
-                                          "rating": "down", "comment": "Too short"})
+    r = client.post(
+        "/v1/feedback",
+        json={
+            "session_id": answer["session_id"],
+            "answer_id": answer["answer_id"],
+            "rating": "down",
+            "comment": "Too short",
+        },
+    )
     assert r.status_code == 201
     stored = {f.id: f for f in corpus_server.services.feedback.list()}[r.json()["id"]]
     assert (stored.answer_id, stored.rating, stored.comment, stored.source) == (
-        answer["answer_id"], "down", "Too short", "api")
+        answer["answer_id"],
+        "down",
+        "Too short",
+        "api",
+    )
 
 
 def test_submission_waits_for_moderation(client, corpus_server):
-    r = client.post("/v1/submissions", json={
-        "title": "Bicycle-powered grain mills", "summary": "Pedal mills grind maize for village cooperatives.",
-        "countries": ["Malawi"], "sdgs": [2, "SDG 7"], "contact": "mills@example.org"})
+    r = client.post(
+        "/v1/submissions",
+        json={
+            "title": "Bicycle-powered grain mills",
+            "summary": "Pedal mills grind maize for village cooperatives.",
+            "countries": ["Malawi"],
+            "sdgs": [2, "SDG 7"],
+            "contact": "mills@example.org",
+        },
+    )
     assert r.status_code == 202, r.text
     assert r.json()["status"] == "pending"
     stored = corpus_server.services.submissions.get(r.json()["id"])
@@ -172,25 +196,28 @@ def test_submission_waits_for_moderation(client, corpus_server):
 
 
 # -- refusals: every one a clean 4xx with a JSON reason ----------------------------------------------------
-@pytest.mark.parametrize("path, payload", [
-    ("/v1/ask", {"question": ""}),
-    ("/v1/ask", {"question": "   "}),
-    ("/v1/ask", {"question": "x" * 2001}),
-    ("/v1/ask", {}),
-    ("/v1/ask", {"question": "water", "session_id": "../../etc"}),
-    ("/v1/ask", {"question": "water", "questoin": "typo"}),
-    ("/v1/ask", {"question": "water", "filters": {"countries": ["Narnia"]}}),
-    ("/v1/ask", {"question": "water", "filters": {"region": "Middle Earth"}}),
-    ("/v1/ask", {"question": "water", "filters": {"sdgs": [18]}}),
-    ("/v1/ask", {"question": ["a", "list"]}),
-    ("/v1/search", {"query": "water", "k": 0}),
-    ("/v1/search", {"query": "water", "k": 51}),
-    ("/v1/partners", {"need": "water", "country": "Atlantis"}),
-    ("/v1/partners", {"need": "water", "k": 21}),
-    ("/v1/feedback", {"session_id": "s1", "answer_id": "a1", "rating": "meh"}),
-    ("/v1/feedback", {"session_id": "s1", "answer_id": "a1", "rating": "up", "comment": "x" * 2001}),
-    ("/v1/submissions", {"title": "A good title", "summary": "Long enough summary text here", "url": "ftp://x"}),
-])
+@pytest.mark.parametrize(
+    "path, payload",
+    [
+        ("/v1/ask", {"question": ""}),
+        ("/v1/ask", {"question": "   "}),
+        ("/v1/ask", {"question": "x" * 2001}),
+        ("/v1/ask", {}),
+        ("/v1/ask", {"question": "water", "session_id": "../../etc"}),
+        ("/v1/ask", {"question": "water", "questoin": "typo"}),
+        ("/v1/ask", {"question": "water", "filters": {"countries": ["Narnia"]}}),
+        ("/v1/ask", {"question": "water", "filters": {"region": "Middle Earth"}}),
+        ("/v1/ask", {"question": "water", "filters": {"sdgs": [18]}}),
+        ("/v1/ask", {"question": ["a", "list"]}),
+        ("/v1/search", {"query": "water", "k": 0}),
+        ("/v1/search", {"query": "water", "k": 51}),
+        ("/v1/partners", {"need": "water", "country": "Atlantis"}),
+        ("/v1/partners", {"need": "water", "k": 21}),
+        ("/v1/feedback", {"session_id": "s1", "answer_id": "a1", "rating": "meh"}),
+        ("/v1/feedback", {"session_id": "s1", "answer_id": "a1", "rating": "up", "comment": "x" * 2001}),
+        ("/v1/submissions", {"title": "A good title", "summary": "Long enough summary text here", "url": "ftp://x"}),
+    ],
+)
 def test_invalid_requests_get_422_with_a_reason(client, path, payload):
     r = client.post(path, json=payload)
     assert r.status_code == 422, r.text
@@ -204,15 +231,22 @@ def test_question_length_limit_follows_the_settings(corpus_services):
     assert schema["components"]["schemas"]["AskRequest"]["properties"]["question"]["maxLength"] == 20
 
 
-@pytest.mark.parametrize("content, content_type, status", [
-    (b'{"question": "water"', "application/json", 400),
-    (b"not json at all", "application/json", 400),
-    (b'{"question": "\xff\xfe water"}', "application/json", 400),
-    (b'{"question": "water"}', "text/plain", 415),
-    (b"question=water", "application/x-www-form-urlencoded", 415),
-    (("[" * 20000 + "]" * 20000).encode(), "application/json", 400),
-    (('{"question": "water", "filters": ' + "{\"a\": " * 500 + "1" + "}" * 500 + "}").encode(), "application/json", 422),
-])
+@pytest.mark.parametrize(
+    "content, content_type, status",
+    [
+        (b'{"question": "water"', "application/json", 400),
+        (b"not json at all", "application/json", 400),
+        (b'{"question": "\xff\xfe water"}', "application/json", 400),
+        (b'{"question": "water"}', "text/plain", 415),
+        (b"question=water", "application/x-www-form-urlencoded", 415),
+        (("[" * 20000 + "]" * 20000).encode(), "application/json", 400),
+        (
+            ('{"question": "water", "filters": ' + '{"a": ' * 500 + "1" + "}" * 500 + "}").encode(),
+            "application/json",
+            422,
+        ),
+    ],
+)
 def test_malformed_bodies_are_refused_cleanly(client, content, content_type, status):
     r = client.post("/v1/ask", content=content, headers={"Content-Type": content_type})
     assert r.status_code == status, r.text
@@ -226,7 +260,7 @@ def test_oversized_bodies_get_413_with_or_without_content_length(client):
 
     def chunked():  # a generator makes httpx send Transfer-Encoding: chunked, no Content-Length
         for i in range(0, len(big), 8192):
-            yield big[i:i + 8192]
+            yield big[i : i + 8192]
 
     r = client.post("/v1/ask", content=chunked(), headers={"Content-Type": "application/json"})
     assert r.status_code == 413
@@ -308,8 +342,9 @@ def test_slow_answers_do_not_block_other_requests(sandbox_services):
 
     slow = dataclasses.replace(sandbox_services, engine=SlowEngine())
     with serve(with_api(slow, rate_limit_per_minute=0)) as server:
-        pending = threading.Thread(target=httpx.post, args=(f"{server.url}/v1/ask",),
-                                   kwargs={"json": {"question": "water"}, "timeout": 20})
+        pending = threading.Thread(
+            target=httpx.post, args=(f"{server.url}/v1/ask",), kwargs={"json": {"question": "water"}, "timeout": 20}
+        )
         pending.start()
         time.sleep(0.3)
         started = time.monotonic()
@@ -321,8 +356,10 @@ def test_slow_answers_do_not_block_other_requests(sandbox_services):
 
 # -- abuse protection --------------------------------------------------------------------------------------
 def test_rate_limit_answers_429_with_retry_after(sandbox_services):
-    with serve(with_api(sandbox_services, rate_limit_per_minute=3)) as server, \
-            httpx.Client(base_url=server.url) as http:
+    with (
+        serve(with_api(sandbox_services, rate_limit_per_minute=3)) as server,
+        httpx.Client(base_url=server.url) as http,
+    ):
         statuses = [http.get("/v1/documents/sol-ken-water-kiosks").status_code for _ in range(4)]
         limited = http.get("/v1/documents/sol-ken-water-kiosks")
         assert http.get("/healthz").status_code == 200  # only the API is limited
@@ -367,13 +404,20 @@ def test_admin_moderates_and_approval_makes_the_solution_searchable(sandbox_serv
         assert http.get("/v1/admin/submissions", headers={"X-API-Key": "admin-secre"}).status_code == 403
         query = {"query": "pedal-powered cassava grater cooperative", "k": 3}
         before = http.post("/v1/search", json=query).json()["hits"]
-        created = http.post("/v1/submissions", json={
-            "title": "Pedal-powered cassava graters", "countries": ["GHA"], "sdgs": [2],
-            "summary": "A cooperative builds pedal-powered cassava graters from bicycle parts.",
-            "body": "Women's groups in Volta grate cassava with pedal-powered graters built by a local "
-                    "cooperative from recycled bicycle parts, cutting processing time by half."}).json()
-        spam = http.post("/v1/submissions", json={"title": "Cheap watches online",
-                                                  "summary": "Buy cheap watches online today!!!"}).json()
+        created = http.post(
+            "/v1/submissions",
+            json={
+                "title": "Pedal-powered cassava graters",
+                "countries": ["GHA"],
+                "sdgs": [2],
+                "summary": "A cooperative builds pedal-powered cassava graters from bicycle parts.",
+                "body": "Women's groups in Volta grate cassava with pedal-powered graters built by a local "
+                "cooperative from recycled bicycle parts, cutting processing time by half.",
+            },
+        ).json()
+        spam = http.post(
+            "/v1/submissions", json={"title": "Cheap watches online", "summary": "Buy cheap watches online today!!!"}
+        ).json()
         pending = http.get("/v1/admin/submissions", headers=admin).json()["submissions"]
         assert {created["id"], spam["id"]} <= {s["id"] for s in pending}
 
@@ -388,8 +432,10 @@ def test_admin_moderates_and_approval_makes_the_solution_searchable(sandbox_serv
         assert created["id"] not in {h["doc_id"] for h in before}
         assert after[0]["doc_id"] == created["id"]
         assert http.get(f"/v1/documents/{created['id']}").json()["countries"] == ["GHA"]
-        statuses = {s["id"]: s["status"] for s in
-                    http.get("/v1/admin/submissions", params={"status": "all"}, headers=admin).json()["submissions"]}
+        statuses = {
+            s["id"]: s["status"]
+            for s in http.get("/v1/admin/submissions", params={"status": "all"}, headers=admin).json()["submissions"]
+        }
         assert statuses[created["id"]] == "approved" and statuses[spam["id"]] == "rejected"
 
 
@@ -405,8 +451,10 @@ def test_cors_only_for_configured_origins(client):
     allowed, other = "https://partner.example", "https://evil.example"
     r = client.post("/v1/search", json={"query": "water"}, headers={"Origin": allowed})
     assert r.headers["access-control-allow-origin"] == allowed
-    assert "access-control-allow-origin" not in client.post(
-        "/v1/search", json={"query": "water"}, headers={"Origin": other}).headers
+    assert (
+        "access-control-allow-origin"
+        not in client.post("/v1/search", json={"query": "water"}, headers={"Origin": other}).headers
+    )
     preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,x-api-key"}
     ok = client.options("/v1/ask", headers={"Origin": allowed, **preflight})
     assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == allowed
@@ -452,8 +500,17 @@ def test_demo_page_embeds_the_widget_under_a_strict_csp(client):
 
 def test_openapi_documents_the_api(client):
     schema = client.get("/openapi.json").json()
-    assert {"/v1/ask", "/v1/search", "/v1/partners", "/v1/documents/{doc_id}", "/v1/feedback",
-            "/v1/submissions", "/v1/admin/submissions", "/healthz", "/readyz"} <= set(schema["paths"])
+    assert {
+        "/v1/ask",
+        "/v1/search",
+        "/v1/partners",
+        "/v1/documents/{doc_id}",
+        "/v1/feedback",
+        "/v1/submissions",
+        "/v1/admin/submissions",
+        "/healthz",
+        "/readyz",
+    } <= set(schema["paths"])
     ask = schema["paths"]["/v1/ask"]["post"]["responses"]
     assert ask["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/AskResponse")
     assert "text/event-stream" in ask["200"]["content"]

@@ -18,10 +18,19 @@ from tests.conftest import ROOT, free_port, wait_until_ok
 
 
 def start_server(data_dir, port) -> subprocess.Popen:
-    env = {**os.environ, "GALAXY_DATA_DIR": str(data_dir), "GALAXY_LOG_LEVEL": "WARNING",
-           "GALAXY_API__RATE_LIMIT_PER_MINUTE": "0"}
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port)], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "GALAXY_DATA_DIR": str(data_dir),
+        "GALAXY_LOG_LEVEL": "WARNING",
+        "GALAXY_API__RATE_LIMIT_PER_MINUTE": "0",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_until_ok(f"http://127.0.0.1:{port}/readyz", proc=proc)
     except RuntimeError:
@@ -34,8 +43,14 @@ def start_server(data_dir, port) -> subprocess.Popen:
 def test_acknowledged_writes_survive_kill_9(tmp_path, small_corpus):
     data = tmp_path / "data"
     env = {**os.environ, "GALAXY_DATA_DIR": str(data), "GALAXY_LOG_LEVEL": "WARNING"}
-    subprocess.run([sys.executable, "-m", "cli.main", "ingest", str(small_corpus)], env=env, cwd=ROOT,
-                   check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "cli.main", "ingest", str(small_corpus)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     port = free_port()
     proc = start_server(data, port)
     url = f"http://127.0.0.1:{port}"
@@ -50,20 +65,34 @@ def test_acknowledged_writes_survive_kill_9(tmp_path, small_corpus):
                 i += 1
                 try:
                     if kind == "feedback":
-                        r = http.post("/v1/feedback", json={"session_id": f"s{n}", "answer_id": f"a{n}-{i}",
-                                                            "rating": "up", "comment": "x" * 200})
+                        r = http.post(
+                            "/v1/feedback",
+                            json={
+                                "session_id": f"s{n}",
+                                "answer_id": f"a{n}-{i}",
+                                "rating": "up",
+                                "comment": "x" * 200,
+                            },
+                        )
                         if r.status_code == 201:
                             acknowledged_feedback.append(r.json()["id"])
                     else:
-                        r = http.post("/v1/submissions", json={"title": f"Shared solution {n}-{i}",
-                                                               "summary": "A community solution shared by a user.",
-                                                               "countries": ["KEN"]})
+                        r = http.post(
+                            "/v1/submissions",
+                            json={
+                                "title": f"Shared solution {n}-{i}",
+                                "summary": "A community solution shared by a user.",
+                                "countries": ["KEN"],
+                            },
+                        )
                         if r.status_code == 202:
                             acknowledged_submissions.append(r.json()["id"])
                 except httpx.TransportError:
                     return  # the server is gone
 
-    threads = [threading.Thread(target=writer, args=(kind, n)) for n, kind in enumerate(["feedback"] * 3 + ["submission"] * 3)]
+    threads = [
+        threading.Thread(target=writer, args=(kind, n)) for n, kind in enumerate(["feedback"] * 3 + ["submission"] * 3)
+    ]
     for t in threads:
         t.start()
     deadline = time.monotonic() + 60
@@ -86,8 +115,12 @@ def test_acknowledged_writes_survive_kill_9(tmp_path, small_corpus):
 
     restarted = start_server(data, port)  # and the service comes back on the same files
     try:
-        assert httpx.post(f"{url}/v1/feedback", json={"session_id": "s", "answer_id": "a", "rating": "down"},
-                          timeout=10).status_code == 201
+        assert (
+            httpx.post(
+                f"{url}/v1/feedback", json={"session_id": "s", "answer_id": "a", "rating": "down"}, timeout=10
+            ).status_code
+            == 201
+        )
     finally:
         restarted.terminate()
         restarted.wait(timeout=30)

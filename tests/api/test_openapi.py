@@ -16,10 +16,18 @@ from tests.api.conftest import serve, with_api
 ADMIN_KEY = "schemathesis-admin"
 # Listed rather than discovered so each operation is its own test; the first test keeps the list complete.
 OPERATIONS = [
-    ("POST", "/v1/ask"), ("POST", "/v1/search"), ("POST", "/v1/partners"), ("GET", "/v1/documents/{doc_id}"),
-    ("POST", "/v1/feedback"), ("POST", "/v1/submissions"), ("GET", "/v1/admin/submissions"),
-    ("POST", "/v1/admin/submissions/{submission_id}/approve"), ("POST", "/v1/admin/submissions/{submission_id}/reject"),
-    ("GET", "/v1/admin/feedback"), ("GET", "/healthz"), ("GET", "/readyz"),
+    ("POST", "/v1/ask"),
+    ("POST", "/v1/search"),
+    ("POST", "/v1/partners"),
+    ("GET", "/v1/documents/{doc_id}"),
+    ("POST", "/v1/feedback"),
+    ("POST", "/v1/submissions"),
+    ("GET", "/v1/admin/submissions"),
+    ("POST", "/v1/admin/submissions/{submission_id}/approve"),
+    ("POST", "/v1/admin/submissions/{submission_id}/reject"),
+    ("GET", "/v1/admin/feedback"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
 ]
 
 
@@ -35,9 +43,12 @@ def test_every_operation_is_covered(api_schema):
 
 
 WITHOUT_INPUT = {"/healthz", "/readyz"}  # nothing to make invalid: no negative cases
-CASES = [(method, path, mode) for method, path in OPERATIONS
-         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
-         if not (mode is GenerationMode.NEGATIVE and path in WITHOUT_INPUT)]
+CASES = [
+    (method, path, mode)
+    for method, path in OPERATIONS
+    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+    if not (mode is GenerationMode.NEGATIVE and path in WITHOUT_INPUT)
+]
 
 
 @pytest.mark.parametrize("method, path, mode", CASES, ids=[f"{m} {p} {g.value}" for m, p, g in CASES])
@@ -45,10 +56,10 @@ def test_operation_conforms_to_its_schema(api_schema, method, path, mode):
     operation = api_schema[path][method]
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=30, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(max_examples=30, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
     def run(case):
-        case.call_and_validate(headers={"X-API-Key": ADMIN_KEY}, timeout=60,
-                               checks=[not_a_server_error, response_schema_conformance])
+        case.call_and_validate(
+            headers={"X-API-Key": ADMIN_KEY}, timeout=60, checks=[not_a_server_error, response_schema_conformance]
+        )
 
     run()

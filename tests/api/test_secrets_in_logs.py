@@ -22,16 +22,33 @@ SECRETS = {
 def test_server_logs_hold_no_secret(tmp_path, small_corpus):
     data = tmp_path / "data"
     base = {**os.environ, "GALAXY_DATA_DIR": str(data)}
-    subprocess.run([sys.executable, "-m", "cli.main", "ingest", str(small_corpus)], env=base, cwd=ROOT,
-                   check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "cli.main", "ingest", str(small_corpus)],
+        env=base,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     port = free_port()
     log_path = tmp_path / "server.log"
-    env = {**base, **SECRETS, "GALAXY_LOG_LEVEL": "DEBUG", "GALAXY_LLM__MODE": "openai",
-           "GALAXY_LLM__BASE_URL": f"http://127.0.0.1:{free_port()}/v1", "GALAXY_LLM__TIMEOUT_S": "1",
-           "GALAXY_TELEGRAM__BASE_URL": f"http://127.0.0.1:{free_port()}/bot"}
+    env = {
+        **base,
+        **SECRETS,
+        "GALAXY_LOG_LEVEL": "DEBUG",
+        "GALAXY_LLM__MODE": "openai",
+        "GALAXY_LLM__BASE_URL": f"http://127.0.0.1:{free_port()}/v1",
+        "GALAXY_LLM__TIMEOUT_S": "1",
+        "GALAXY_TELEGRAM__BASE_URL": f"http://127.0.0.1:{free_port()}/bot",
+    }
     with log_path.open("w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port)], env=env,
-                                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             wait_until_ok(f"{url}/healthz", proc=proc)
@@ -42,10 +59,16 @@ def test_server_logs_hold_no_secret(tmp_path, small_corpus):
                 assert http.post("/v1/search?key=wrong", json={"query": "water"}).status_code in (401, 403)
                 # the LLM backend is down: the answer falls back, and the failure is logged without the LLM key
                 assert http.post(f"/v1/ask?key={key}", json={"question": "solar water kiosks"}).status_code == 200
-                assert http.get("/v1/admin/submissions", headers={"X-API-Key": SECRETS["GALAXY_API__ADMIN_KEY"]}).status_code == 200
+                assert (
+                    http.get(
+                        "/v1/admin/submissions", headers={"X-API-Key": SECRETS["GALAXY_API__ADMIN_KEY"]}
+                    ).status_code
+                    == 200
+                )
                 assert http.get("/v1/admin/submissions", headers={"X-API-Key": "nope"}).status_code == 403
-                http.post("/telegram/webhook", json={"update_id": 1},
-                          headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"})
+                http.post(
+                    "/telegram/webhook", json={"update_id": 1}, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}
+                )
         finally:
             proc.terminate()
             proc.wait(timeout=30)

@@ -17,8 +17,11 @@ from tests.conftest import free_port, wait_until_ok
 
 def start_chroma(path: Path, port: int) -> subprocess.Popen:
     chroma = Path(sys.executable).with_name("chroma")
-    proc = subprocess.Popen([str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_until_ok(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=60, proc=proc)
     return proc
 
@@ -30,8 +33,11 @@ def test_chroma_server_outage_degrades_gracefully_and_recovers(tmp_path, small_c
 
     port = free_port()
     chroma = start_chroma(tmp_path / "chroma", port)
-    settings = load_settings(data_dir=tmp_path / "data", chroma={"mode": "server", "host": "127.0.0.1", "port": port},
-                             api={"rate_limit_per_minute": 0, "admin_key": "admin-key-for-outage"})
+    settings = load_settings(
+        data_dir=tmp_path / "data",
+        chroma={"mode": "server", "host": "127.0.0.1", "port": port},
+        api={"rate_limit_per_minute": 0, "admin_key": "admin-key-for-outage"},
+    )
     services = build_services(settings)
     services.kb.ingestor.ingest([small_corpus])
     services.refresh()
@@ -40,9 +46,16 @@ def test_chroma_server_outage_degrades_gracefully_and_recovers(tmp_path, small_c
             search = {"query": "drinking water kiosks"}
             assert httpx.post(f"{server.url}/v1/search", json=search, timeout=30).status_code == 200
 
-            submission = httpx.post(f"{server.url}/v1/submissions", timeout=30, json={
-                "title": "Solar egg incubators for village poultry", "countries": ["Togo"], "sdgs": [2],
-                "summary": "Cooperatives hatch chicks in incubators run on a small solar panel."}).json()
+            submission = httpx.post(
+                f"{server.url}/v1/submissions",
+                timeout=30,
+                json={
+                    "title": "Solar egg incubators for village poultry",
+                    "countries": ["Togo"],
+                    "sdgs": [2],
+                    "summary": "Cooperatives hatch chicks in incubators run on a small solar panel.",
+                },
+            ).json()
             admin = {"X-API-Key": "admin-key-for-outage"}
 
             chroma.kill()

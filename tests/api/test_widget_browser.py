@@ -14,13 +14,25 @@ import pytest
 from tests.api.conftest import XSS_TITLE, serve, with_api
 
 CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium "
-                                                              "(apt-get install -y chromium)")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)"
+)
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 # DevTools throttling: about 250 kbit/s each way and 300 ms of latency, like a weak mobile link.
-SLOW_NETWORK = {"offline": False, "latency": 300, "downloadThroughput": 250 * 1024 / 8,
-                "uploadThroughput": 250 * 1024 / 8}
+SLOW_NETWORK = {
+    "offline": False,
+    "latency": 300,
+    "downloadThroughput": 250 * 1024 / 8,
+    "uploadThroughput": 250 * 1024 / 8,
+}
 
 LAUNCHER = "galaxy-assistant button.l"
 PANEL = "galaxy-assistant [role=dialog]"
@@ -71,8 +83,9 @@ def wait_for_answer(page) -> None:
 
 
 def shadow(page, expression: str):
-    return page.evaluate(f"() => {{ const root = document.querySelector('galaxy-assistant').shadowRoot; "
-                         f"return {expression}; }}")
+    return page.evaluate(
+        f"() => {{ const root = document.querySelector('galaxy-assistant').shadowRoot; return {expression}; }}"
+    )
 
 
 def test_question_streams_an_answer_with_citations_and_feedback_is_stored(new_page, corpus_server):
@@ -82,8 +95,10 @@ def test_question_streams_an_answer_with_citations_and_feedback_is_stored(new_pa
     page.goto(corpus_server.url + "/")
     ask(page, "solar water kiosks in Kenya")
 
-    page.wait_for_function("() => { const t = document.querySelector('galaxy-assistant').shadowRoot"
-                           ".querySelector('.m.a .t'); return t && t.textContent.length > 20; }")
+    page.wait_for_function(
+        "() => { const t = document.querySelector('galaxy-assistant').shadowRoot"
+        ".querySelector('.m.a .t'); return t && t.textContent.length > 20; }"
+    )
     wait_for_answer(page)
     assert asks and asks[0].post_data_json["stream"] is True
     assert asks[0].response().headers["content-type"].startswith("text/event-stream")
@@ -149,9 +164,11 @@ def test_first_words_arrive_on_a_slow_connection(new_page, corpus_server):
     page.locator(INPUT).fill("How do solar water kiosks work in Kenya?")
     started = time.monotonic()
     page.locator(INPUT).press("Enter")
-    page.wait_for_function("() => { const t = [...document.querySelector('galaxy-assistant').shadowRoot"
-                           ".querySelectorAll('.m.a .t')].pop(); return t && /[a-z]{3}/i.test(t.textContent); }",
-                           timeout=30_000)
+    page.wait_for_function(
+        "() => { const t = [...document.querySelector('galaxy-assistant').shadowRoot"
+        ".querySelectorAll('.m.a .t')].pop(); return t && /[a-z]{3}/i.test(t.textContent); }",
+        timeout=30_000,
+    )
     first_words = time.monotonic() - started
     wait_for_answer(page)
     print(f"throttled time to first words: {first_words:.2f}s")
@@ -263,8 +280,10 @@ def test_french_interface_from_the_data_attribute(new_page, corpus_server):
 def test_host_page_styles_do_not_leak_in(new_page, corpus_server):
     page = new_page(bypass_csp=True)  # the demo page's CSP would block the hostile inline style
     page.goto(corpus_server.url + "/")
-    page.add_style_tag(content="button, div, textarea { display: none !important; color: red !important; }"
-                               " * { font-size: 40px !important; }")
+    page.add_style_tag(
+        content="button, div, textarea { display: none !important; color: red !important; }"
+        " * { font-size: 40px !important; }"
+    )
     page.locator(LAUNCHER).click()
     assert page.locator(PANEL).is_visible() and page.locator(INPUT).is_visible()
     assert page.locator(INPUT).evaluate("e => getComputedStyle(e).fontSize") == "16px"

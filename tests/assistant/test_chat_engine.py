@@ -70,13 +70,15 @@ def test_llama_index_condense_plus_context_engine_runs_on_our_retriever_and_memo
     from llama_index.core.memory import ChatMemoryBuffer
 
     session = f"cpc-{uuid.uuid4().hex}"
-    memory = ChatMemoryBuffer.from_defaults(chat_store=SQLiteChatStore(corpus_services.conversations),
-                                            chat_store_key=session, token_limit=3000)
+    memory = ChatMemoryBuffer.from_defaults(
+        chat_store=SQLiteChatStore(corpus_services.conversations), chat_store_key=session, token_limit=3000
+    )
     engine = CondensePlusContextChatEngine.from_defaults(
-        retriever=HybridRetriever(corpus_services.retriever, k=2), llm=MockLLM(), memory=memory)
+        retriever=HybridRetriever(corpus_services.retriever, k=2), llm=MockLLM(), memory=memory
+    )
     response = engine.chat("improved fish smoking ovens")
     assert response.source_nodes[0].node.metadata["doc_id"] == "sol-sen-improved-fish-smoking-ovens"
     passage = response.source_nodes[0].node.text
-    assert passage[len(passage) // 2:][:60] in response.response  # the retrieved passage reached the LLM's prompt
+    assert passage[len(passage) // 2 :][:60] in response.response  # the retrieved passage reached the LLM's prompt
     turns = corpus_services.conversations.history(session)
     assert [t.role for t in turns] == ["user", "assistant"] and turns[0].content == "improved fish smoking ovens"

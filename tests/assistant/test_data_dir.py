@@ -24,7 +24,9 @@ def tmpfs(tmp_path):
         point = tmp_path / name
         point.mkdir()
         opts = ",".join((f"size={size}", *options))
-        result = subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(point)], capture_output=True, text=True)
+        result = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(point)], capture_output=True, text=True
+        )
         if result.returncode != 0:
             pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
         mounted.append(point)

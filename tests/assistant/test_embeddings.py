@@ -3,7 +3,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.knowledge.embeddings import CachedEmbedding, E5Embedding, EmbeddingCache, MiniLMEmbedding, build_embedding
+from assistant.knowledge.embeddings import (
+    CachedEmbedding,
+    E5Embedding,
+    EmbeddingCache,
+    MiniLMEmbedding,
+    build_embedding,
+)
 from assistant.settings import EmbeddingSettings
 
 
@@ -34,7 +40,9 @@ def test_minilm_english_option_ranks_sensibly():
     model = build_embedding(EmbeddingSettings(mode="minilm-english"))
     assert isinstance(model, MiniLMEmbedding) and model.dim == 384
     query = model.get_query_embedding("clean drinking water")
-    water, phones = model.get_text_embedding_batch(["Kiosks sell treated drinking water.", "Phones pay crop insurance."])
+    water, phones = model.get_text_embedding_batch(
+        ["Kiosks sell treated drinking water.", "Phones pay crop insurance."]
+    )
     assert cos(query, water) > cos(query, phones) + 0.2
     assert abs(np.linalg.norm(water) - 1.0) < 1e-3
 

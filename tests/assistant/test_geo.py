@@ -11,7 +11,6 @@ from assistant.text.geo import (
     tokenise,
 )
 
-
 # --- find_places ------------------------------------------------------------------------------
 
 
@@ -238,8 +237,31 @@ def test_coverage_of_africa_and_the_global_south():
 
 
 def test_northern_donors_are_not_global_south():
-    north = ("USA", "GBR", "FRA", "DEU", "NLD", "NOR", "SWE", "DNK", "CHE", "JPN", "KOR", "CAN", "AUS", "NZL",
-             "ITA", "ESP", "PRT", "BEL", "IRL", "FIN", "AUT", "LUX", "MKD")
+    north = (
+        "USA",
+        "GBR",
+        "FRA",
+        "DEU",
+        "NLD",
+        "NOR",
+        "SWE",
+        "DNK",
+        "CHE",
+        "JPN",
+        "KOR",
+        "CAN",
+        "AUS",
+        "NZL",
+        "ITA",
+        "ESP",
+        "PRT",
+        "BEL",
+        "IRL",
+        "FIN",
+        "AUT",
+        "LUX",
+        "MKD",
+    )
     for code in north:
         assert not COUNTRIES[code].global_south, code
     assert COUNTRIES["MKD"].region == "Europe"
@@ -269,4 +291,4 @@ def test_tokenise_keeps_original_offsets():
     text = "L'Éthiopie"
     tokens = tokenise(text)
     assert [t.text for t in tokens] == ["l", "ethiopie"]
-    assert text[tokens[1].start:tokens[1].end] == "Éthiopie"
+    assert text[tokens[1].start : tokens[1].end] == "Éthiopie"

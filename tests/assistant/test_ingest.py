@@ -48,8 +48,14 @@ def test_changed_document_replaces_its_chunks(settings, small_corpus):
     kb = build_knowledge_base(settings)
     kb.ingestor.ingest([small_corpus])
     old_ids = {i for i in kb.store.collection.get(where={"doc_id": "sol-sen-fish-ovens"})["ids"]}
-    write_doc(small_corpus, "sol-sen-fish-ovens", title="Improved fish-smoking ovens", countries=("SEN", "GHA"),
-              sdgs=(14, 8), body="Now also adopted in Ghana by two cooperatives of women processors. " * 4)
+    write_doc(
+        small_corpus,
+        "sol-sen-fish-ovens",
+        title="Improved fish-smoking ovens",
+        countries=("SEN", "GHA"),
+        sdgs=(14, 8),
+        body="Now also adopted in Ghana by two cooperatives of women processors. " * 4,
+    )
     summary = kb.ingestor.ingest([small_corpus])
     assert (summary.added, summary.updated, summary.unchanged) == (0, 1, 2)
     new = kb.store.collection.get(where={"doc_id": "sol-sen-fish-ovens"}, include=["metadatas", "documents"])
@@ -112,8 +118,15 @@ def test_rebuild_reuses_the_embedding_cache(settings, small_corpus):
 
 def run_cli(args: list[str], data_dir: Path, **kwargs) -> subprocess.CompletedProcess:
     env = {**os.environ, "GALAXY_DATA_DIR": str(data_dir)}
-    return subprocess.run([sys.executable, "-m", "cli.main", *args], env=env, capture_output=True,
-                          text=True, cwd=ROOT, timeout=600, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+        **kwargs,
+    )
 
 
 def test_cli_ingest_and_stats(tmp_path, small_corpus):
@@ -137,9 +150,14 @@ def test_cli_ingest_and_stats(tmp_path, small_corpus):
 def _many_docs(folder: Path, n: int) -> None:
     topics = ["solar irrigation", "mobile money", "drip kits", "school meals", "biogas", "mangroves", "seed banks"]
     for i in range(n):
-        write_doc(folder, f"sol-gen-{i:04d}", title=f"Generated solution {i} on {topics[i % len(topics)]}",
-                  body=f"Case {i}: a community project about {topics[i % len(topics)]} with local partners.",
-                  countries=(["KEN", "SEN", "BGD", "BRA"][i % 4],), sdgs=(1 + i % 17,))
+        write_doc(
+            folder,
+            f"sol-gen-{i:04d}",
+            title=f"Generated solution {i} on {topics[i % len(topics)]}",
+            body=f"Case {i}: a community project about {topics[i % len(topics)]} with local partners.",
+            countries=(["KEN", "SEN", "BGD", "BRA"][i % 4],),
+            sdgs=(1 + i % 17,),
+        )
 
 
 @pytest.mark.slow
@@ -148,8 +166,13 @@ def test_sigkill_midway_leaves_an_index_that_opens_and_is_completed_by_rerunning
     _many_docs(corpus, 200)
     data = tmp_path / "killed"
     env = {**os.environ, "GALAXY_DATA_DIR": str(data)}
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "ingest", str(corpus)], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "ingest", str(corpus)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     docstore = data / "docstore.sqlite3"
     deadline = time.time() + 300
     import sqlite3
@@ -159,8 +182,9 @@ def test_sigkill_midway_leaves_an_index_that_opens_and_is_completed_by_rerunning
             if docstore.exists():
                 try:
                     with sqlite3.connect(docstore, timeout=1) as conn:
-                        done = conn.execute("SELECT COUNT(*) FROM kv WHERE collection=?",
-                                            (KnowledgeStore.MANIFEST,)).fetchone()[0]
+                        done = conn.execute(
+                            "SELECT COUNT(*) FROM kv WHERE collection=?", (KnowledgeStore.MANIFEST,)
+                        ).fetchone()[0]
                 except sqlite3.OperationalError:
                     done = 0
                 if done >= 48:
@@ -205,13 +229,18 @@ def test_chroma_server_mode_ingests_and_queries(tmp_path, small_corpus):
     chroma_bin = Path(sys.executable).with_name("chroma")
     assert chroma_bin.exists(), "chromadb ships the `chroma` server command"
     port = free_port()
-    server = subprocess.Popen([str(chroma_bin), "run", "--path", str(tmp_path / "chroma-server"), "--host",
-                               "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(chroma_bin), "run", "--path", str(tmp_path / "chroma-server"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_until_ok(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=60, proc=server)
         from assistant.settings import load_settings
 
-        settings = load_settings(data_dir=tmp_path / "data", chroma={"mode": "server", "host": "127.0.0.1", "port": port})
+        settings = load_settings(
+            data_dir=tmp_path / "data", chroma={"mode": "server", "host": "127.0.0.1", "port": port}
+        )
         kb = build_knowledge_base(settings)
         summary = kb.ingestor.ingest([small_corpus])
         assert summary.added == 3

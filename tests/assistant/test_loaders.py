@@ -12,7 +12,14 @@ import pytest
 
 from assistant.errors import LoadError
 from assistant.knowledge.loaders import detect_format, load_file, load_paths
-from assistant.knowledge.loaders.csv import ACCLABS, CsvMapping, load_acclabs, load_csv, looks_like_acclabs, sniff_delimiter
+from assistant.knowledge.loaders.csv import (
+    ACCLABS,
+    CsvMapping,
+    load_acclabs,
+    load_csv,
+    looks_like_acclabs,
+    sniff_delimiter,
+)
 from assistant.knowledge.loaders.docx import load_docx
 from assistant.knowledge.loaders.html import load_html
 from assistant.knowledge.loaders.iati import load_iati
@@ -136,19 +143,65 @@ IATI_XML_TEXT = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def write_acclabs_csv(path: Path) -> None:
-    header = ["pad_id", "contributor_id", "title", "status", "iso3", "country", "snippet", "content",
-              "location-1-iso3", "location-1-country", "location-2-iso3", "location-2-country",
-              "auto_thematic-tag-1", "sdgs-tag-1", "sdgs-tag-2", "thematic_areas-tag-1", "thematic_areas-tag-2"]
+    header = [
+        "pad_id",
+        "contributor_id",
+        "title",
+        "status",
+        "iso3",
+        "country",
+        "snippet",
+        "content",
+        "location-1-iso3",
+        "location-1-country",
+        "location-2-iso3",
+        "location-2-country",
+        "auto_thematic-tag-1",
+        "sdgs-tag-1",
+        "sdgs-tag-2",
+        "thematic_areas-tag-1",
+        "thematic_areas-tag-2",
+    ]
     rows = [
-        ["7001", "c-1", "Solar milk coolers", "2", "KEN", "Kenya", "Dairy farmers keep milk fresh.",
-         "Cooperatives in rural Kenya install solar-powered milk coolers so that evening milk is not lost.",
-         "UGA", "Uganda", "ZAX", "South Africa", "noisyautotag",
-         "Reduced innequalities", "Affordable and clean energy", "clean energy", "dairy"],
-        ["7002", "c-2", "Collecte des déchets à Conakry", "3", "GIN", "Guinea",
-         "Des jeunes collectent les déchets.",
-         "Dans les quartiers de Conakry, des jeunes organisent la collecte des déchets ménagers et les "
-         "transforment en compost pour les maraîchers de la ville.",
-         "", "", "", "", "", "Sustainable cities and communities", "", "waste management", ""],
+        [
+            "7001",
+            "c-1",
+            "Solar milk coolers",
+            "2",
+            "KEN",
+            "Kenya",
+            "Dairy farmers keep milk fresh.",
+            "Cooperatives in rural Kenya install solar-powered milk coolers so that evening milk is not lost.",
+            "UGA",
+            "Uganda",
+            "ZAX",
+            "South Africa",
+            "noisyautotag",
+            "Reduced innequalities",
+            "Affordable and clean energy",
+            "clean energy",
+            "dairy",
+        ],
+        [
+            "7002",
+            "c-2",
+            "Collecte des déchets à Conakry",
+            "3",
+            "GIN",
+            "Guinea",
+            "Des jeunes collectent les déchets.",
+            "Dans les quartiers de Conakry, des jeunes organisent la collecte des déchets ménagers et les "
+            "transforment en compost pour les maraîchers de la ville.",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "Sustainable cities and communities",
+            "",
+            "waste management",
+            "",
+        ],
         ["", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""],  # a blank record: skipped
     ]
     with path.open("w", encoding="utf-8", newline="") as handle:
@@ -329,8 +382,7 @@ def test_generic_csv_semicolon_bom_and_guessed_columns(tmp_path):
 def test_csv_without_title_column_uses_text_and_infers_countries(tmp_path):
     path = tmp_path / "notes.csv"
     path.write_text(
-        "id,text\n"
-        "n1,\"Mobile clinics reach nomadic herders in northern Kenya and Ethiopia. Nurses travel by camel.\"\n",
+        'id,text\nn1,"Mobile clinics reach nomadic herders in northern Kenya and Ethiopia. Nurses travel by camel."\n',
         encoding="utf-8",
     )
     [doc] = load_csv(path)
@@ -346,8 +398,16 @@ def test_csv_explicit_mapping_numbered_columns_and_load_paths_option(tmp_path):
         "BGD\tIndia\tBRAC\tWorldFish; Ministry of Agriculture, Bangladesh\n",
         encoding="utf-8",
     )
-    mapping = CsvMapping(id="ref", title="headline", body="story", sdgs="goal-{n}", countries="place-{n}",
-                         provider="lead", partners="partners", kind="solution")
+    mapping = CsvMapping(
+        id="ref",
+        title="headline",
+        body="story",
+        sdgs="goal-{n}",
+        countries="place-{n}",
+        provider="lead",
+        partners="partners",
+        kind="solution",
+    )
     report = load_paths([path], csv_mapping=mapping)
     assert not report.failures
     [doc] = report.documents
@@ -523,11 +583,14 @@ def _bad_files(folder: Path) -> dict[str, Path]:
     bad["random_docx"].write_bytes(os.urandom(4096))
     bad["malformed_xml"].write_text(
         "<iati-activities><iati-activity><iati-identifier>X-1</iati-identifier><title>"
-        "</iati-activity></iati-activities>", encoding="utf-8")
+        "</iati-activity></iati-activities>",
+        encoding="utf-8",
+    )
     bad["latin1_csv"].write_bytes("title,body\nCafé à Abidjan,Les femmes torréfient le café.\n".encode("latin-1"))
     bad["empty"].write_bytes(b"")
-    bad["broken_front_matter"].write_text("---\ntitle: [unclosed\ncountries: Kenya\n---\nBody text.\n",
-                                          encoding="utf-8")
+    bad["broken_front_matter"].write_text(
+        "---\ntitle: [unclosed\ncountries: Kenya\n---\nBody text.\n", encoding="utf-8"
+    )
     return bad
 
 
@@ -554,8 +617,11 @@ def test_load_file_reports_bad_files(tmp_path, kind, expected):
 def test_load_paths_keeps_good_documents_and_reports_each_bad_file(tmp_path):
     bad = _bad_files(tmp_path)
     good = tmp_path / "good.md"
-    good.write_text("---\nid: good-one\ntitle: Drip irrigation kits\ncountries: [Kenya]\nsdgs: [2]\n---\n"
-                    "Low-cost drip kits for smallholders.\n", encoding="utf-8")
+    good.write_text(
+        "---\nid: good-one\ntitle: Drip irrigation kits\ncountries: [Kenya]\nsdgs: [2]\n---\n"
+        "Low-cost drip kits for smallholders.\n",
+        encoding="utf-8",
+    )
     report = load_paths([tmp_path])
     assert [d.id for d in report.documents] == ["good-one"]
     assert report.documents[0].countries == ["KEN"]

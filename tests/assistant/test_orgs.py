@@ -28,7 +28,10 @@ def test_name_key_folds_case_accents_punctuation_and_a_leading_the():
 def test_split_acronym_patterns():
     assert split_acronym("Food and Agriculture Organization (FAO)") == ("Food and Agriculture Organization", "FAO")
     assert split_acronym("IMF/International Monetary Fund") == ("International Monetary Fund", "IMF")
-    assert split_acronym("Department for International Development/DFID") == ("Department for International Development", "DFID")
+    assert split_acronym("Department for International Development/DFID") == (
+        "Department for International Development",
+        "DFID",
+    )
     # a parenthesis that is not an acronym stays part of the name
     assert split_acronym("Bolivia (Plurinational State of)") == ("Bolivia (Plurinational State of)", None)
     assert split_acronym("Maji Safi Collective") == ("Maji Safi Collective", None)
@@ -94,25 +97,69 @@ def test_lab_country():
 
 def _documents() -> list[KnowledgeDocument]:
     return [
-        KnowledgeDocument(id="org-rsis", kind="organisation", title="Réseau Sahel Irrigation Solaire", acronym="RSIS",
-                          org_type="network", countries=["NER", "BFA"], sdgs=[2, 7], themes=["irrigation", "energy"],
-                          offers=["formation de techniciens"], language="fr", url="https://example.org/rsis"),
-        KnowledgeDocument(id="sol-ner", title="Irrigation solaire", provider="RSIS", countries=["NER", "MLI"],
-                          partners=["Coopérative Sahel Maraîcher", "Atelier Soleil Pompes"], sdgs=[2, 7],
-                          themes=["irrigation"], language="fr"),
-        KnowledgeDocument(id="sol-mli", title="Pompes solaires au Mali", provider="reseau sahel irrigation solaire",
-                          countries=["MLI"], partners=["Atelier Soleil Pompes"], sdgs=[7], themes=["energy"],
-                          language="fr"),
-        KnowledgeDocument(id="XM-1", title="Vaccines for rural clinics", countries=["SEN"], sdgs=[3], themes=["health"],
-                          provider="Institut Pasteur de Dakar",
-                          organisations=[OrgRef(name="Bill and Melinda Gates Foundation", role="funding", org_type="60"),
-                                         OrgRef(name="Institut Pasteur de Dakar", role="implementing", org_type="22"),
-                                         OrgRef(name="Information Redacted", role="implementing")]),
-        KnowledgeDocument(id="pad-1", title="Plastic bricks", provider="UNDP Accelerator Lab Kenya", countries=["KEN", "UGA"],
-                          sdgs=[12], themes=["recycling"]),
+        KnowledgeDocument(
+            id="org-rsis",
+            kind="organisation",
+            title="Réseau Sahel Irrigation Solaire",
+            acronym="RSIS",
+            org_type="network",
+            countries=["NER", "BFA"],
+            sdgs=[2, 7],
+            themes=["irrigation", "energy"],
+            offers=["formation de techniciens"],
+            language="fr",
+            url="https://example.org/rsis",
+        ),
+        KnowledgeDocument(
+            id="sol-ner",
+            title="Irrigation solaire",
+            provider="RSIS",
+            countries=["NER", "MLI"],
+            partners=["Coopérative Sahel Maraîcher", "Atelier Soleil Pompes"],
+            sdgs=[2, 7],
+            themes=["irrigation"],
+            language="fr",
+        ),
+        KnowledgeDocument(
+            id="sol-mli",
+            title="Pompes solaires au Mali",
+            provider="reseau sahel irrigation solaire",
+            countries=["MLI"],
+            partners=["Atelier Soleil Pompes"],
+            sdgs=[7],
+            themes=["energy"],
+            language="fr",
+        ),
+        KnowledgeDocument(
+            id="XM-1",
+            title="Vaccines for rural clinics",
+            countries=["SEN"],
+            sdgs=[3],
+            themes=["health"],
+            provider="Institut Pasteur de Dakar",
+            organisations=[
+                OrgRef(name="Bill and Melinda Gates Foundation", role="funding", org_type="60"),
+                OrgRef(name="Institut Pasteur de Dakar", role="implementing", org_type="22"),
+                OrgRef(name="Information Redacted", role="implementing"),
+            ],
+        ),
+        KnowledgeDocument(
+            id="pad-1",
+            title="Plastic bricks",
+            provider="UNDP Accelerator Lab Kenya",
+            countries=["KEN", "UGA"],
+            sdgs=[12],
+            themes=["recycling"],
+        ),
         KnowledgeDocument(id="sol-anon", title="A solution without any organisation", countries=["BGD"], sdgs=[13]),
-        KnowledgeDocument(id="fund-1", kind="funding", title="Sahel fund", funder="Agence Téranga (ATCT)",
-                          countries=["SEN"], language="fr"),
+        KnowledgeDocument(
+            id="fund-1",
+            kind="funding",
+            title="Sahel fund",
+            funder="Agence Téranga (ATCT)",
+            countries=["SEN"],
+            language="fr",
+        ),
     ]
 
 
@@ -120,7 +167,9 @@ def test_registry_from_documents_links_roles_countries_and_partners():
     registry = OrgRegistry.from_documents(_documents())
     rsis = registry.resolve("RSIS")
     assert rsis is not None and rsis.name == "Réseau Sahel Irrigation Solaire"
-    assert registry.resolve("Réseau Sahel Irrigation Solaire").key == rsis.key  # acronym, title, folded name: one record
+    assert (
+        registry.resolve("Réseau Sahel Irrigation Solaire").key == rsis.key
+    )  # acronym, title, folded name: one record
     assert rsis.docs == {"org-rsis": {"profile"}, "sol-ner": {"provider"}, "sol-mli": {"provider"}}
     assert rsis.profile_doc == "org-rsis" and rsis.org_type == "network" and rsis.acronym == "RSIS"
     assert rsis.home == ["NER"] and set(rsis.countries) == {"NER", "BFA", "MLI"}
@@ -163,20 +212,49 @@ def test_worked_with_ignores_links_that_only_come_from_the_excluded_documents():
 # -- the IATI organisation index ----------------------------------------------------------------------------------------
 
 
-def _entry(name, *, shortname=None, synonyms=(), hq=None, org_type=None, scope="international", partners=None,
-           sectors=None, admin1=None, implementing=(), funding=(), unrecognised=False) -> dict:
-    info = {"name": name, "scope": scope, "synonyms": list(synonyms), "shortname": shortname or name,
-            "stub": name_key(name).replace(" ", "-")}
+def _entry(
+    name,
+    *,
+    shortname=None,
+    synonyms=(),
+    hq=None,
+    org_type=None,
+    scope="international",
+    partners=None,
+    sectors=None,
+    admin1=None,
+    implementing=(),
+    funding=(),
+    unrecognised=False,
+) -> dict:
+    info = {
+        "name": name,
+        "scope": scope,
+        "synonyms": list(synonyms),
+        "shortname": shortname or name,
+        "stub": name_key(name).replace(" ", "-"),
+    }
     if unrecognised:
         info["unrecognised"] = True
     if hq or org_type:
-        info["iati"] = {"code": "XX-1", "name": name, "codeforiati:organisation-type": org_type or "",
-                        "codeforiati:hq-country-or-region": hq or "", "status": "active"}
+        info["iati"] = {
+            "code": "XX-1",
+            "name": name,
+            "codeforiati:organisation-type": org_type or "",
+            "codeforiati:hq-country-or-region": hq or "",
+            "status": "active",
+        }
     empty_partners = {"local": {}, "regional": {}, "international": {}, "unknown": {}}
     return {
-        "info": info, "sources": ["IATI"], "humanitarian": True,
+        "info": info,
+        "sources": ["IATI"],
+        "humanitarian": True,
         "activities": {"implementing": list(implementing), "programming": [], "funding": list(funding)},
-        "partners": {"all": {**empty_partners, **(partners or {})}, "3w": dict(empty_partners), "iati": dict(empty_partners)},
+        "partners": {
+            "all": {**empty_partners, **(partners or {})},
+            "3w": dict(empty_partners),
+            "iati": dict(empty_partners),
+        },
         "sectors": {"all": {"humanitarian": sectors or {}, "dac": {}}},
         "locations": {"all": {"admin1": admin1 or {}, "admin2": {}, "unclassified": {}}},
         "activity_totals": {"all": len(implementing) + len(funding)},
@@ -186,15 +264,34 @@ def _entry(name, *, shortname=None, synonyms=(), hq=None, org_type=None, scope="
 @pytest.fixture
 def small_index(tmp_path: Path) -> Path:
     data = {
-        "fao": _entry("Food and Agriculture Organization of the United Nations", shortname="FAO",
-                      synonyms=["FAO", "Food and Agriculture Organization (FAO)", "A very long description " * 10],
-                      hq="Italy", org_type="Multilateral", partners={"local": {"havoyoco": 2}, "international": {"nrc": 1}},
-                      sectors={"food-security": 3, "no-corresponding-humanitarian-cluster": 1}, funding=["A1", "A2"]),
-        "nrc": _entry("Norwegian Refugee Council", shortname="NRC", synonyms=["NRC"], hq="Norway",
-                      org_type="International NGO", partners={"international": {"fao": 1}}, implementing=["A3"]),
-        "havoyoco": _entry("Horn of Africa Voluntary Youth Committee", shortname="HAVOYOCO", scope="local",
-                           partners={"international": {"fao": 2}}, sectors={"education": 2},
-                           admin1={"woqooyi-galbeed": 2}, implementing=["A1", "A2"]),
+        "fao": _entry(
+            "Food and Agriculture Organization of the United Nations",
+            shortname="FAO",
+            synonyms=["FAO", "Food and Agriculture Organization (FAO)", "A very long description " * 10],
+            hq="Italy",
+            org_type="Multilateral",
+            partners={"local": {"havoyoco": 2}, "international": {"nrc": 1}},
+            sectors={"food-security": 3, "no-corresponding-humanitarian-cluster": 1},
+            funding=["A1", "A2"],
+        ),
+        "nrc": _entry(
+            "Norwegian Refugee Council",
+            shortname="NRC",
+            synonyms=["NRC"],
+            hq="Norway",
+            org_type="International NGO",
+            partners={"international": {"fao": 1}},
+            implementing=["A3"],
+        ),
+        "havoyoco": _entry(
+            "Horn of Africa Voluntary Youth Committee",
+            shortname="HAVOYOCO",
+            scope="local",
+            partners={"international": {"fao": 2}},
+            sectors={"education": 2},
+            admin1={"woqooyi-galbeed": 2},
+            implementing=["A1", "A2"],
+        ),
         "kenya-red-cross": _entry("Kenya Red Cross Society", hq="Kenya", org_type="National NGO"),
         "nrc-norwegian-refugee-council": _entry("NRC/Norwegian Refugee Council", scope="unknown", unrecognised=True),
     }
@@ -232,9 +329,17 @@ def test_index_importer_reads_names_types_countries_sectors_and_the_partner_grap
 
 
 def test_index_joins_document_organisations_of_the_same_name(small_index: Path):
-    docs = [KnowledgeDocument(id="XM-9", title="School feeding", countries=["SOM"],
-                              organisations=[OrgRef(name="Food and Agriculture Organization (FAO)", role="funding"),
-                                             OrgRef(name="Horn of Africa Voluntary Youth Committee", role="implementing")])]
+    docs = [
+        KnowledgeDocument(
+            id="XM-9",
+            title="School feeding",
+            countries=["SOM"],
+            organisations=[
+                OrgRef(name="Food and Agriculture Organization (FAO)", role="funding"),
+                OrgRef(name="Horn of Africa Voluntary Youth Committee", role="implementing"),
+            ],
+        )
+    ]
     registry = OrgRegistry.from_documents(docs, index=small_index)
     fao = registry.resolve("FAO")
     assert "XM-9" in fao.docs and "iati-index" in fao.sources

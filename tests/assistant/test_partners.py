@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from cli.render import partners_command_output
 from assistant.matchmaking.partners import (
     SAME_REGION_FACTOR,
     SOUTH_FACTOR,
@@ -20,6 +19,7 @@ from assistant.matchmaking.partners import (
     money_topic,
     score_candidate,
 )
+from cli.render import partners_command_output
 
 NIGER_NEED = "who could help us set up solar irrigation in Niger?"
 RSIS = "Réseau Sahel Irrigation Solaire"
@@ -35,18 +35,39 @@ def test_relevance_has_diminishing_returns_and_a_floor():
     assert two - one > three - two  # each extra document adds less
     assert score_candidate(Signals(relevances=[0.1, 0.1])) == 0.0  # below the relevance floor
     # bonuses never create relevance
-    assert score_candidate(Signals(relevances=[0.1], sdg=1, theme=1, matches=9, language=1, graph=1, graph_unit=5,
-                                   south=True, context="same-region")) == 0.0
+    assert (
+        score_candidate(
+            Signals(
+                relevances=[0.1],
+                sdg=1,
+                theme=1,
+                matches=9,
+                language=1,
+                graph=1,
+                graph_unit=5,
+                south=True,
+                context="same-region",
+            )
+        )
+        == 0.0
+    )
 
 
 def test_south_and_context_factors_and_weight_overrides():
     base = Signals(relevances=[0.8])
     plain = score_candidate(base)
     assert score_candidate(Signals(relevances=[0.8], south=True)) == pytest.approx(plain * SOUTH_FACTOR)
-    assert score_candidate(Signals(relevances=[0.8], context="same-region")) == pytest.approx(plain * SAME_REGION_FACTOR)
-    assert plain < score_candidate(Signals(relevances=[0.8], context="similar")) < \
-        score_candidate(Signals(relevances=[0.8], context="same-region"))
-    assert score_candidate(Signals(relevances=[0.8], south=True), Weights().with_overrides(south=1.0)) == pytest.approx(plain)
+    assert score_candidate(Signals(relevances=[0.8], context="same-region")) == pytest.approx(
+        plain * SAME_REGION_FACTOR
+    )
+    assert (
+        plain
+        < score_candidate(Signals(relevances=[0.8], context="similar"))
+        < score_candidate(Signals(relevances=[0.8], context="same-region"))
+    )
+    assert score_candidate(Signals(relevances=[0.8], south=True), Weights().with_overrides(south=1.0)) == pytest.approx(
+        plain
+    )
     with pytest.raises(TypeError):
         Weights().with_overrides(southness=2)
 
@@ -113,7 +134,9 @@ def test_solar_irrigation_in_niger_suggests_the_sahel_network_first(finder, corp
     assert scores == sorted(scores, reverse=True) and len(result.partners) <= 5
 
 
-@pytest.mark.parametrize("seeker_org", ["RSIS", "reseau sahel irrigation solaire", "The Réseau Sahel Irrigation Solaire"])
+@pytest.mark.parametrize(
+    "seeker_org", ["RSIS", "reseau sahel irrigation solaire", "The Réseau Sahel Irrigation Solaire"]
+)
 def test_the_seekers_own_organisation_is_never_suggested(finder, seeker_org):
     result = finder.suggest(NIGER_NEED, seeker_org=seeker_org, k=10)
     assert RSIS not in _names(result)
@@ -154,8 +177,9 @@ def test_funding_follows_the_topic_not_the_money_words(finder):
     assert finder.suggest("grants for solar irrigation", with_funding=False).funding == []
 
 
-@pytest.mark.parametrize("need", ["how do I bake sourdough bread at home?",
-                                  "We need partners for quantum computing chip fabrication"])
+@pytest.mark.parametrize(
+    "need", ["how do I bake sourdough bread at home?", "We need partners for quantum computing chip fabrication"]
+)
 def test_nothing_relevant_gives_no_suggestion(finder, need):
     result = finder.suggest(need)
     assert result.partners == [] and result.funding == []

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.errors import InvalidInput
-from assistant.text.geo import REGIONS
 from assistant.retrieval.retriever import Filters
+from assistant.text.geo import REGIONS
 
 
 def ids(result):
@@ -28,7 +28,10 @@ def test_results_are_grouped_one_entry_per_document(corpus_services):
     "question, expected",
     [
         # French question, English document
-        ("Comment les pêcheurs protègent-ils les récifs et les poissons aux Philippines ?", "sol-phl-community-fish-sanctuaries"),
+        (
+            "Comment les pêcheurs protègent-ils les récifs et les poissons aux Philippines ?",
+            "sol-phl-community-fish-sanctuaries",
+        ),
         # English question, French document
         ("zai planting pits to restore degraded soils in Burkina Faso", "sol-bfa-zai-pits-land-restoration"),
         # Spanish question, Portuguese document

@@ -57,7 +57,9 @@ def test_sdg_number_reads_every_official_name(goal):
         assert sdg_number(names[goal]) == goal, lang
 
 
-@pytest.mark.parametrize("value", ["banana", 0, 18, -1, "", "   ", None, True, 6.5, "SDG 18", "SDG 0", "goal", [6], "19"])
+@pytest.mark.parametrize(
+    "value", ["banana", 0, 18, -1, "", "   ", None, True, 6.5, "SDG 18", "SDG 0", "goal", [6], "19"]
+)
 def test_sdg_number_rejects(value):
     assert sdg_number(value) is None
 

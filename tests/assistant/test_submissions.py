@@ -7,13 +7,18 @@ import sys
 
 import pytest
 
-from assistant.errors import InvalidInput, NotFound
 from assistant.community.feedback import FeedbackStore
 from assistant.community.submissions import SubmissionQueue
+from assistant.errors import InvalidInput, NotFound
 from tests.conftest import ROOT
 
-GOOD = {"title": "Bicycle ambulances for rural clinics", "summary": "Trailers pulled by bicycles carry patients.",
-        "countries": ["Malawi", "ZMB"], "sdgs": ["SDG 3", 10], "contact": "ambulance@example.org"}
+GOOD = {
+    "title": "Bicycle ambulances for rural clinics",
+    "summary": "Trailers pulled by bicycles carry patients.",
+    "countries": ["Malawi", "ZMB"],
+    "sdgs": ["SDG 3", 10],
+    "contact": "ambulance@example.org",
+}
 
 
 def test_submission_is_validated_queued_and_published_once(tmp_path):
@@ -33,14 +38,17 @@ def test_submission_is_validated_queued_and_published_once(tmp_path):
         queue.approve("sub-missing")
 
 
-@pytest.mark.parametrize("bad, reason", [
-    ({**GOOD, "title": "abc"}, "title"),
-    ({**GOOD, "countries": ["Atlantis"]}, "Atlantis"),
-    ({**GOOD, "contact": "call me maybe"}, "contact"),
-    ({**GOOD, "url": "javascript:alert(1)"}, "url"),
-    ({**GOOD, "summary": "", "body": "short"}, "20 characters"),
-    ({**GOOD, "body": "x" * 20001}, "body"),
-])
+@pytest.mark.parametrize(
+    "bad, reason",
+    [
+        ({**GOOD, "title": "abc"}, "title"),
+        ({**GOOD, "countries": ["Atlantis"]}, "Atlantis"),
+        ({**GOOD, "contact": "call me maybe"}, "contact"),
+        ({**GOOD, "url": "javascript:alert(1)"}, "url"),
+        ({**GOOD, "summary": "", "body": "short"}, "20 characters"),
+        ({**GOOD, "body": "x" * 20001}, "body"),
+    ],
+)
 def test_bad_submissions_are_refused_with_a_reason(tmp_path, bad, reason):
     queue = SubmissionQueue(tmp_path / "s.sqlite3", tmp_path / "published")
     with pytest.raises(InvalidInput) as info:
@@ -63,8 +71,9 @@ def test_cli_moderation_publishes_into_the_index(tmp_path, small_corpus):
     env = {**os.environ, "GALAXY_DATA_DIR": str(tmp_path / "data"), "GALAXY_LOG_LEVEL": "WARNING"}
 
     def galaxy(*args):
-        return subprocess.run([sys.executable, "-m", "cli.main", *args], env=env, capture_output=True, text=True,
-                              cwd=ROOT, timeout=600)
+        return subprocess.run(
+            [sys.executable, "-m", "cli.main", *args], env=env, capture_output=True, text=True, cwd=ROOT, timeout=600
+        )
 
     assert galaxy("ingest", str(small_corpus)).returncode == 0
     queue = SubmissionQueue(tmp_path / "data" / "submissions.sqlite3", tmp_path / "data" / "submissions")

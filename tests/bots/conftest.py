@@ -27,7 +27,7 @@ class BotRunner:
     def _run(self, coroutine, timeout: float = 60.0):
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
-    def start(self) -> "BotRunner":
+    def start(self) -> BotRunner:
         from bots.app import ALLOWED_UPDATES
 
         self.thread.start()
@@ -82,5 +82,3 @@ def bot(corpus_services, telegram):
     runner = BotRunner(application).start()
     yield runner
     runner.stop()
-
-

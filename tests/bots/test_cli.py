@@ -39,8 +39,10 @@ def test_register_webhook_sends_the_url_and_secret(tmp_path):
     from bots.cli import register_webhook
 
     with FakeTelegram() as telegram:
-        settings = load_settings(data_dir=tmp_path, telegram={"token": telegram.token, "base_url": telegram.base_url,
-                                                              "webhook_secret": "s3cret"})
+        settings = load_settings(
+            data_dir=tmp_path,
+            telegram={"token": telegram.token, "base_url": telegram.base_url, "webhook_secret": "s3cret"},
+        )
         register_webhook(settings, "https://bot.example.org/telegram/webhook")
         (call,) = telegram.calls_to("setWebhook")
         assert call.params["url"] == "https://bot.example.org/telegram/webhook"
@@ -53,12 +55,20 @@ def test_register_webhook_sends_the_url_and_secret(tmp_path):
 @pytest.mark.slow
 def test_run_bot_polls_answers_and_stops_on_sigint(corpus_data_dir):
     with FakeTelegram() as telegram:
-        env = {**os.environ, "GALAXY_DATA_DIR": str(corpus_data_dir), "GALAXY_TELEGRAM__TOKEN": telegram.token,
-               "GALAXY_TELEGRAM__BASE_URL": telegram.base_url, "HF_HUB_OFFLINE": "1"}
-        code = ("import logging; logging.basicConfig(level=logging.INFO); "
-                "from assistant.settings import load_settings; from bots.cli import run_bot; run_bot(load_settings())")
-        process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True)
+        env = {
+            **os.environ,
+            "GALAXY_DATA_DIR": str(corpus_data_dir),
+            "GALAXY_TELEGRAM__TOKEN": telegram.token,
+            "GALAXY_TELEGRAM__BASE_URL": telegram.base_url,
+            "HF_HUB_OFFLINE": "1",
+        }
+        code = (
+            "import logging; logging.basicConfig(level=logging.INFO); "
+            "from assistant.settings import load_settings; from bots.cli import run_bot; run_bot(load_settings())"
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         try:
             telegram.queue_message(4242, "/start", language_code="fr")
             (welcome,) = telegram.wait_for("sendMessage", 4242, timeout=240)

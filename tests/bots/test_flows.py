@@ -145,8 +145,7 @@ def test_unknown_or_forged_button_says_expired(bot, telegram, chat_id):
     assert not telegram.calls_to("sendMessage", chat_id)
 
 
-def test_share_walks_through_the_questions_and_files_a_submission(bot, telegram, chat_id, corpus_services,
-                                                                   monkeypatch):
+def test_share_walks_through_the_questions_and_files_a_submission(bot, telegram, chat_id, corpus_services, monkeypatch):
     started = time.time()
     asked = []
     real_ask = corpus_services.engine.ask
@@ -164,12 +163,19 @@ def test_share_walks_through_the_questions_and_files_a_submission(bot, telegram,
     (done,) = say(telegram, chat_id, "sechoirs@example.org", lang="fr")
     assert "Séchoirs solaires pour la mangue" in done.text and "modération" in done.text
 
-    filed = [s for s in corpus_services.submissions.list()
-             if s.title == "Séchoirs solaires pour la mangue" and s.created >= started]
+    filed = [
+        s
+        for s in corpus_services.submissions.list()
+        if s.title == "Séchoirs solaires pour la mangue" and s.created >= started
+    ]
     assert len(filed) == 1
     sub = filed[0]
-    assert (sub.source, sub.countries, sub.summary, sub.contact) == ("telegram", ["SEN", "MLI"], problem,
-                                                                       "sechoirs@example.org")
+    assert (sub.source, sub.countries, sub.summary, sub.contact) == (
+        "telegram",
+        ["SEN", "MLI"],
+        problem,
+        "sechoirs@example.org",
+    )
     assert sub.id in done.text
     assert asked == []  # no step of the conversation was taken for a question
 
@@ -215,16 +221,27 @@ def test_lang_choice_is_remembered_over_telegrams_language(bot, telegram, chat_i
 
 
 def long_answer(question, session_id, **_):
-    paragraphs = [f"Paragraph {i}: solar pumps <replace> diesel & cut costs by 70 % for group {i}. " * 4
-                  for i in range(40)]
-    return Answer(answer_id="a" * 32, text="\n\n".join(paragraphs), language="en", grounded=True,
-                  session_id=session_id, query=question,
-                  citations=[Citation(1, "doc-1", "Solar pumps & drips", "solution", ["NER"],
-                                      "https://galaxy.example.org/doc-1", "Snippet.")])
+    paragraphs = [
+        f"Paragraph {i}: solar pumps <replace> diesel & cut costs by 70 % for group {i}. " * 4 for i in range(40)
+    ]
+    return Answer(
+        answer_id="a" * 32,
+        text="\n\n".join(paragraphs),
+        language="en",
+        grounded=True,
+        session_id=session_id,
+        query=question,
+        citations=[
+            Citation(
+                1, "doc-1", "Solar pumps & drips", "solution", ["NER"], "https://galaxy.example.org/doc-1", "Snippet."
+            )
+        ],
+    )
 
 
-def test_long_answer_is_compact_and_more_sends_the_rest_in_valid_pieces(bot, telegram, chat_id, corpus_services,
-                                                                          monkeypatch):
+def test_long_answer_is_compact_and_more_sends_the_rest_in_valid_pieces(
+    bot, telegram, chat_id, corpus_services, monkeypatch
+):
     monkeypatch.setattr(corpus_services.engine, "ask", long_answer)
     (first,) = say(telegram, chat_id, "tell me everything about solar pumps")
     plain = html_ok(first)
@@ -246,10 +263,17 @@ def test_long_answer_is_compact_and_more_sends_the_rest_in_valid_pieces(bot, tel
 
 def test_long_partner_list_is_split_under_the_limit(bot, telegram, chat_id, corpus_services, monkeypatch):
     def many_partners(need, *args, **kwargs):
-        partners = [Partner(f"Partner {i} <co-op> & sons", "organisation", ["KEN", "SEN"], 1.0 - i / 100,
-                            f"{i} matching solution(s): " + "water kiosks; " * 20,
-                            [PartnerCitation(f"d{i}", f"Doc {i}", f"https://galaxy.example.org/d{i}")])
-                    for i in range(1, 41)]
+        partners = [
+            Partner(
+                f"Partner {i} <co-op> & sons",
+                "organisation",
+                ["KEN", "SEN"],
+                1.0 - i / 100,
+                f"{i} matching solution(s): " + "water kiosks; " * 20,
+                [PartnerCitation(f"d{i}", f"Doc {i}", f"https://galaxy.example.org/d{i}")],
+            )
+            for i in range(1, 41)
+        ]
         return PartnerResult(partners, [{"title": "Water fund", "url": "https://galaxy.example.org/fund"}])
 
     monkeypatch.setattr(corpus_services.partners, "suggest", many_partners)
@@ -301,8 +325,9 @@ def test_html_refused_by_telegram_is_resent_as_plain_text(bot, telegram, chat_id
     assert plain.callback_data() == refused.callback_data()  # the buttons survive
 
 
-def test_failing_backend_apologises_in_french_and_logs_the_traceback(bot, telegram, chat_id, corpus_services,
-                                                                      monkeypatch, caplog):
+def test_failing_backend_apologises_in_french_and_logs_the_traceback(
+    bot, telegram, chat_id, corpus_services, monkeypatch, caplog
+):
     def broken(*args, **kwargs):
         raise RuntimeError("vector store exploded")
 
@@ -345,8 +370,9 @@ def test_huge_message_gets_a_polite_reply_and_no_search(bot, telegram, chat_id, 
 
 def test_non_text_message_is_answered_politely(bot, telegram, chat_id):
     mark = telegram.mark()
-    telegram.queue_message(chat_id, None, language_code="pt",
-                           photo=[{"file_id": "f1", "file_unique_id": "u1", "width": 90, "height": 90}])
+    telegram.queue_message(
+        chat_id, None, language_code="pt", photo=[{"file_id": "f1", "file_unique_id": "u1", "width": 90, "height": 90}]
+    )
     (reply,) = telegram.wait_for("sendMessage", chat_id, after=mark)
     assert reply.text.startswith("Só leio mensagens de texto")
 

@@ -30,8 +30,11 @@ def squash(value: str) -> str:
 def paragraphs_html(count: int) -> str:
     blocks = []
     for i in range(count):
-        blocks.append(f"<b>Solution {i}</b> &amp; friends: " + "Water kiosks pump with solar panels. " * 6
-                      + f'<a href="https://galaxy.example.org/doc-{i}?a=1&amp;b=2">Source {i} &lt;pdf&gt;</a>')
+        blocks.append(
+            f"<b>Solution {i}</b> &amp; friends: "
+            + "Water kiosks pump with solar panels. " * 6
+            + f'<a href="https://galaxy.example.org/doc-{i}?a=1&amp;b=2">Source {i} &lt;pdf&gt;</a>'
+        )
     return "\n\n".join(blocks)
 
 
@@ -87,7 +90,7 @@ def test_compact_cut_prefers_paragraphs_then_sentences():
     head, rest = compact_cut(body, 1200)
     assert len(head) <= 1200 and head.endswith("water.")
     assert rest and body.startswith(head) and squash(head + rest) == squash(body)
-    assert body[len(head): len(head) + 2] == "\n\n"  # cut at a paragraph boundary
+    assert body[len(head) : len(head) + 2] == "\n\n"  # cut at a paragraph boundary
 
     one_paragraph = "Solar pumps replace diesel ones. " * 80
     head, rest = compact_cut(one_paragraph, 1200)
@@ -111,8 +114,10 @@ def citation(n, title, url, snippet="A snippet.", countries=("NER",)):
 def test_answer_message_escapes_everything_from_data():
     answer = SimpleNamespace(
         text="Use <script>alert(1)</script> & *stars* _underscores_ [1]",
-        citations=[citation(1, "Pumps <b>&</b> pipes", 'https://e.org/x"onclick="y'),
-                   citation(2, "No link", "javascript:alert(1)")],
+        citations=[
+            citation(1, "Pumps <b>&</b> pipes", 'https://e.org/x"onclick="y'),
+            citation(2, "No link", "javascript:alert(1)"),
+        ],
         partners=[{"name": "Réseau <Sahel>"}],
     )  # partners stay behind the Partners button
     message, rest = answer_message(answer, "fr")
@@ -150,8 +155,12 @@ def test_every_language_has_every_text_and_examples():
 
 def test_answer_cache_is_bounded_and_tied_to_its_chat():
     cache = AnswerCache(capacity=3)
-    keys = [cache.put(AnswerEntry(chat_id=1, session_id="tg-1", question=f"q{i}", query="", answer_id=str(i),
-                                  language="en")) for i in range(5)]
+    keys = [
+        cache.put(
+            AnswerEntry(chat_id=1, session_id="tg-1", question=f"q{i}", query="", answer_id=str(i), language="en")
+        )
+        for i in range(5)
+    ]
     assert all(len(k) == 8 and re.fullmatch(r"[A-Za-z0-9_-]{8}", k) for k in keys)
     assert len(cache) == 3
     assert cache.get(keys[0], 1) is None  # evicted
@@ -170,12 +179,15 @@ def test_chat_language_survives_reopening(tmp_path):
     again.close()
 
 
-@pytest.mark.parametrize("base, expected", [
-    ("https://api.telegram.org/bot", "https://api.telegram.org/file/bot"),
-    ("http://127.0.0.1:8081/bot", "http://127.0.0.1:8081/file/bot"),
-    ("http://127.0.0.1:8081/bot{token}", "http://127.0.0.1:8081/file/bot{token}"),
-    ("http://127.0.0.1:8081/custom/", None),
-])
+@pytest.mark.parametrize(
+    "base, expected",
+    [
+        ("https://api.telegram.org/bot", "https://api.telegram.org/file/bot"),
+        ("http://127.0.0.1:8081/bot", "http://127.0.0.1:8081/file/bot"),
+        ("http://127.0.0.1:8081/bot{token}", "http://127.0.0.1:8081/file/bot{token}"),
+        ("http://127.0.0.1:8081/custom/", None),
+    ],
+)
 def test_file_url_follows_the_base_url(base, expected):
     from bots.app import file_url_for
 
@@ -183,10 +195,16 @@ def test_file_url_follows_the_base_url(base, expected):
 
 
 def test_partners_message_lists_reasons_and_funding():
-    partner = SimpleNamespace(name="Atelier <Soleil>", countries=["NER"], reason="2 matching solution(s): A & B.",
-                              citations=[SimpleNamespace(title="A", url="https://e.org/a")])
-    result = SimpleNamespace(partners=[partner], funding=[{"title": "Fonds Sahel", "url": "https://e.org/f",
-                                                           "reason": "Cofinance <50 %> & more."}])
+    partner = SimpleNamespace(
+        name="Atelier <Soleil>",
+        countries=["NER"],
+        reason="2 matching solution(s): A & B.",
+        citations=[SimpleNamespace(title="A", url="https://e.org/a")],
+    )
+    result = SimpleNamespace(
+        partners=[partner],
+        funding=[{"title": "Fonds Sahel", "url": "https://e.org/f", "reason": "Cofinance <50 %> & more."}],
+    )
     message = formatting.partners_message(result, "fr")
     plain, error = parse_html(message)
     assert error is None

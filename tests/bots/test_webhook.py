@@ -52,8 +52,10 @@ def test_webhook_starts_lazily_on_the_first_update(corpus_services):
         assert telegram.calls == []  # building it calls nothing
 
         async def scenario():
-            await asyncio.gather(webhook(telegram.message_update(chat_id, "/help", language_code="ar")),
-                                 webhook(telegram.message_update(chat_id, "/lang", language_code="ar")))
+            await asyncio.gather(
+                webhook(telegram.message_update(chat_id, "/help", language_code="ar")),
+                webhook(telegram.message_update(chat_id, "/lang", language_code="ar")),
+            )
             calls = await asyncio.to_thread(telegram.wait_for, "sendMessage", chat_id, count=2, timeout=30)
             await webhook.aclose()
             return calls

@@ -10,8 +10,9 @@ from tests.conftest import ROOT
 
 def galaxy(data_dir, *args) -> subprocess.CompletedProcess:
     env = {**os.environ, "GALAXY_DATA_DIR": str(data_dir), "GALAXY_LOG_LEVEL": "WARNING"}
-    return subprocess.run([sys.executable, "-m", "cli.main", *args], env=env, capture_output=True, text=True,
-                          cwd=ROOT, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args], env=env, capture_output=True, text=True, cwd=ROOT, timeout=600
+    )
 
 
 def test_search_ask_and_partners_print_the_documented_json(corpus_data_dir):

@@ -43,7 +43,9 @@ class FakeOpenAI(LoopbackServer):
                     self.send_header("Content-Type", "application/x-ndjson")
                     self.end_headers()
                     for word in fake.reply.split(" "):
-                        self.wfile.write((json.dumps({"message": {"content": word + " "}, "done": False}) + "\n").encode())
+                        self.wfile.write(
+                            (json.dumps({"message": {"content": word + " "}, "done": False}) + "\n").encode()
+                        )
                     self.wfile.write(b'{"message": {"content": ""}, "done": true}\n')
                     return
                 self.send_response(200)

@@ -27,13 +27,44 @@ from urllib.parse import parse_qsl
 
 from tests.fakes.loopback import LoopbackServer
 
-BOT_USER = {"id": 777000111, "is_bot": True, "first_name": "Galaxy", "username": "galaxy_test_bot",
-            "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
-JSON_FIELDS = {"reply_markup", "allowed_updates", "commands", "link_preview_options", "entities", "scope",
-               "reply_parameters", "caption_entities"}
+BOT_USER = {
+    "id": 777000111,
+    "is_bot": True,
+    "first_name": "Galaxy",
+    "username": "galaxy_test_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+JSON_FIELDS = {
+    "reply_markup",
+    "allowed_updates",
+    "commands",
+    "link_preview_options",
+    "entities",
+    "scope",
+    "reply_parameters",
+    "caption_entities",
+}
 INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "cache_time", "max_connections"}
-ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler",
-                "span", "blockquote", "tg-emoji"}
+ALLOWED_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "tg-spoiler",
+    "span",
+    "blockquote",
+    "tg-emoji",
+}
 _TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)((?:\s+[^<>]*)?)>")
 _ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|lt|gt|amp|quot);")
 
@@ -58,8 +89,10 @@ def parse_html(source: str) -> tuple[str | None, str | None]:
                 return None, f'Bad Request: can\'t parse entities: Unsupported start tag "{name}" at byte offset {i}'
             if closing:
                 if not stack or stack[-1] != name:
-                    return None, (f'Bad Request: can\'t parse entities: Can\'t find end tag corresponding to start '
-                                  f'tag "{stack[-1] if stack else name}"')
+                    return None, (
+                        f"Bad Request: can't parse entities: Can't find end tag corresponding to start "
+                        f'tag "{stack[-1] if stack else name}"'
+                    )
                 stack.pop()
             else:
                 if name == "a" and not re.match(r'\s+href="[^"]*"\s*$', match.group(3) or ""):
@@ -141,12 +174,24 @@ class FakeTelegram(LoopbackServer):
     def _chat(self, chat_id: int, first_name: str) -> dict:
         return {"id": chat_id, "type": "private", "first_name": first_name}
 
-    def message_update(self, chat_id: int, text: str | None = None, *, language_code: str | None = "en",
-                       first_name: str = "Amina", user_id: int | None = None, **extra) -> dict:
+    def message_update(
+        self,
+        chat_id: int,
+        text: str | None = None,
+        *,
+        language_code: str | None = "en",
+        first_name: str = "Amina",
+        user_id: int | None = None,
+        **extra,
+    ) -> dict:
         """A private-chat message update from a user (commands get their bot_command entity), not queued."""
-        message = {"message_id": next(self._message_ids), "date": int(time.time()),
-                   "chat": self._chat(chat_id, first_name),
-                   "from": self._user(user_id or chat_id, language_code, first_name), **extra}
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": self._chat(chat_id, first_name),
+            "from": self._user(user_id or chat_id, language_code, first_name),
+            **extra,
+        }
         if text is not None:
             message["text"] = text
             if text.startswith("/"):
@@ -154,19 +199,35 @@ class FakeTelegram(LoopbackServer):
                 message["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
         return {"update_id": next(self._update_ids), "message": message}
 
-    def callback_update(self, chat_id: int, data: str, *, message_id: int | None = None,
-                        language_code: str | None = "en", first_name: str = "Amina") -> dict:
+    def callback_update(
+        self,
+        chat_id: int,
+        data: str,
+        *,
+        message_id: int | None = None,
+        language_code: str | None = "en",
+        first_name: str = "Amina",
+    ) -> dict:
         """A button press on a message the bot sent (the last one to that chat by default), not queued."""
         if message_id is None:
             sent = [m for m in self.messages.values() if m["chat"]["id"] == chat_id]
-            message = sent[-1] if sent else {"message_id": 1, "date": int(time.time()),
-                                              "chat": self._chat(chat_id, first_name), "text": "…"}
+            message = (
+                sent[-1]
+                if sent
+                else {"message_id": 1, "date": int(time.time()), "chat": self._chat(chat_id, first_name), "text": "…"}
+            )
         else:
             message = self.messages[message_id]
-        return {"update_id": next(self._update_ids), "callback_query": {
-            "id": str(next(self._callback_ids)), "from": self._user(chat_id, language_code, first_name),
-            "chat_instance": f"ci-{chat_id}", "data": data, "message": {**message, "from": BOT_USER},
-        }}
+        return {
+            "update_id": next(self._update_ids),
+            "callback_query": {
+                "id": str(next(self._callback_ids)),
+                "from": self._user(chat_id, language_code, first_name),
+                "chat_instance": f"ci-{chat_id}",
+                "data": data,
+                "message": {**message, "from": BOT_USER},
+            },
+        }
 
     def _push(self, update: dict) -> dict:
         with self._cond:
@@ -191,14 +252,25 @@ class FakeTelegram(LoopbackServer):
         with self._cond:
             return [c for c in self.calls[after:] if c.method == method and (chat_id is None or c.chat_id == chat_id)]
 
-    def wait_for(self, method: str, chat_id: int | None = None, *, after: int = 0, count: int = 1,
-                 timeout: float = 60.0, ok_only: bool = True) -> list[Call]:
+    def wait_for(
+        self,
+        method: str,
+        chat_id: int | None = None,
+        *,
+        after: int = 0,
+        count: int = 1,
+        timeout: float = 60.0,
+        ok_only: bool = True,
+    ) -> list[Call]:
         """Wait until `count` calls of `method` (to `chat_id`, after index `after`) have been answered."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                found = [c for c in self.calls[after:] if c.method == method
-                         and (chat_id is None or c.chat_id == chat_id) and (c.ok or not ok_only)]
+                found = [
+                    c
+                    for c in self.calls[after:]
+                    if c.method == method and (chat_id is None or c.chat_id == chat_id) and (c.ok or not ok_only)
+                ]
                 if len(found) >= count:
                     return found
                 left = deadline - time.monotonic()
@@ -214,9 +286,13 @@ class FakeTelegram(LoopbackServer):
             self._cond.notify_all()
 
     def _message(self, chat_id: int, text: str, reply_markup: dict | None, message_id: int | None = None) -> dict:
-        message = {"message_id": message_id or next(self._message_ids), "date": int(time.time()),
-                   "chat": {"id": chat_id, "type": "private", "first_name": "Amina"}, "from": BOT_USER,
-                   "text": text}
+        message = {
+            "message_id": message_id or next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": "Amina"},
+            "from": BOT_USER,
+            "text": text,
+        }
         if reply_markup:
             message["reply_markup"] = reply_markup
         return message
@@ -250,8 +326,15 @@ class FakeTelegram(LoopbackServer):
 
         if method == "getMe":
             return ok(BOT_USER)
-        if method in ("deleteWebhook", "setWebhook", "setMyCommands", "deleteMyCommands", "sendChatAction",
-                      "close", "logOut"):
+        if method in (
+            "deleteWebhook",
+            "setWebhook",
+            "setMyCommands",
+            "deleteMyCommands",
+            "sendChatAction",
+            "close",
+            "logOut",
+        ):
             return ok(True)
         if method == "getWebhookInfo":
             return ok({"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)})
@@ -280,12 +363,16 @@ class FakeTelegram(LoopbackServer):
             if retry is not None:
                 return bad(f"Too Many Requests: retry after {retry}", 429, parameters={"retry_after": retry})
             if fail_html:
-                return bad("Bad Request: can't parse entities: Unsupported start tag \"x\" at byte offset 0")
+                return bad('Bad Request: can\'t parse entities: Unsupported start tag "x" at byte offset 0')
             visible, error = self._check_text(params)
             if error:
                 return bad(error)
-            message = self._message(int(params["chat_id"]), visible, params.get("reply_markup"),
-                                    params.get("message_id") if method == "editMessageText" else None)
+            message = self._message(
+                int(params["chat_id"]),
+                visible,
+                params.get("reply_markup"),
+                params.get("message_id") if method == "editMessageText" else None,
+            )
             self.messages[message["message_id"]] = message
             return ok(message)
         if method == "editMessageReplyMarkup":
@@ -306,7 +393,7 @@ class FakeTelegram(LoopbackServer):
                 if not self.path.startswith(prefix):
                     self._reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
                     return
-                method = self.path[len(prefix):].split("?", 1)[0]
+                method = self.path[len(prefix) :].split("?", 1)[0]
                 params = self._params(raw)
                 status, body = fake._dispatch(method, params)
                 fake._record(method, params, status, body.get("result", body))

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from assistant.knowledge.documents import KnowledgeDocument
 from assistant.errors import LoadError
+from assistant.knowledge.documents import KnowledgeDocument
 
 if TYPE_CHECKING:
     from assistant.knowledge.loaders.csv import CsvMapping
@@ -107,7 +107,7 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def load_file(path: Path, fmt: str = "auto", csv_mapping: "CsvMapping | None" = None) -> list[KnowledgeDocument]:
+def load_file(path: Path, fmt: str = "auto", csv_mapping: CsvMapping | None = None) -> list[KnowledgeDocument]:
     """Load one file; raises LoadError (naming the path) for anything unreadable.
 
     `csv_mapping` (assistant.knowledge.loaders.csv.CsvMapping) maps the columns of files loaded as generic "csv".
@@ -148,7 +148,7 @@ def load_file(path: Path, fmt: str = "auto", csv_mapping: "CsvMapping | None" = 
     return documents
 
 
-def load_paths(paths: Iterable[Path], fmt: str = "auto", csv_mapping: "CsvMapping | None" = None) -> LoadReport:
+def load_paths(paths: Iterable[Path], fmt: str = "auto", csv_mapping: CsvMapping | None = None) -> LoadReport:
     report = LoadReport()
     for path in iter_files(paths):
         report.files.append(path)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.knowledge.documents import KnowledgeDocument, slugify
 from assistant.errors import LoadError
+from assistant.knowledge.documents import KnowledgeDocument, slugify
 from assistant.text.geo import find_places, region_of
 from assistant.text.language import detect_language
 from assistant.text.sdg import find_sdgs
@@ -35,7 +35,7 @@ def document_from_text(path: Path, text: str, title: str | None = None, **fields
         title = lines[0].lstrip("# ").strip()[:200] if lines else path.stem
     body = text
     if lines and body.startswith(lines[0]) and lines[0].lstrip("# ").strip() == title:
-        body = body[len(lines[0]):].strip()
+        body = body[len(lines[0]) :].strip()
     places = find_places(text[:5000])
     countries = fields.pop("countries", None) or places.countries
     return KnowledgeDocument(

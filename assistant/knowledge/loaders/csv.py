@@ -19,10 +19,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from assistant.knowledge.documents import KINDS, KnowledgeDocument
 from assistant.errors import LoadError
-from assistant.text.language import SUPPORTED, detect_language
+from assistant.knowledge.documents import KINDS, KnowledgeDocument
 from assistant.knowledge.loaders.common import doc_id_for, read_text
+from assistant.text.language import SUPPORTED, detect_language
 
 log = logging.getLogger(__name__)
 
@@ -142,9 +142,11 @@ def guess_mapping(header: Sequence[str]) -> CsvMapping:
         for name in names:  # in order of preference
             found += [h for norm, h in normalised if norm == name and h not in found]
         if field_name in _LIST_FIELDS:
-            found += [h for norm, h in normalised
-                      if h not in found and norm != _NUMBER_SUFFIX.sub("", norm)
-                      and _NUMBER_SUFFIX.sub("", norm) in names]
+            found += [
+                h
+                for norm, h in normalised
+                if h not in found and norm != _NUMBER_SUFFIX.sub("", norm) and _NUMBER_SUFFIX.sub("", norm) in names
+            ]
         if found:
             chosen[field_name] = found if field_name in _LIST_FIELDS else found[:1]
     return CsvMapping(**chosen)
@@ -278,12 +280,33 @@ def _sdgs(values: list[str]) -> list[int]:
 
 
 _LANGUAGE_NAMES = {
-    "english": "en", "anglais": "en", "inglés": "en", "ingles": "en", "inglês": "en",
-    "french": "fr", "français": "fr", "francais": "fr", "francés": "fr", "frances": "fr", "francês": "fr",
-    "spanish": "es", "espagnol": "es", "español": "es", "espanol": "es", "espanhol": "es",
-    "portuguese": "pt", "portugais": "pt", "portugués": "pt", "português": "pt", "portugues": "pt",
-    "arabic": "ar", "arabe": "ar", "árabe": "ar", "العربية": "ar",
-    "swahili": "sw", "kiswahili": "sw",
+    "english": "en",
+    "anglais": "en",
+    "inglés": "en",
+    "ingles": "en",
+    "inglês": "en",
+    "french": "fr",
+    "français": "fr",
+    "francais": "fr",
+    "francés": "fr",
+    "frances": "fr",
+    "francês": "fr",
+    "spanish": "es",
+    "espagnol": "es",
+    "español": "es",
+    "espanol": "es",
+    "espanhol": "es",
+    "portuguese": "pt",
+    "portugais": "pt",
+    "portugués": "pt",
+    "português": "pt",
+    "portugues": "pt",
+    "arabic": "ar",
+    "arabe": "ar",
+    "árabe": "ar",
+    "العربية": "ar",
+    "swahili": "sw",
+    "kiswahili": "sw",
 }
 
 
@@ -425,8 +448,12 @@ def load_csv(path: Path, mapping: CsvMapping | None = None) -> list[KnowledgeDoc
         documents.append(document)
 
     if unknown_countries:
-        log.info("%s: %d country values not recognised, ignored: %s", path, len(unknown_countries),
-                 ", ".join(sorted(unknown_countries)[:10]))
+        log.info(
+            "%s: %d country values not recognised, ignored: %s",
+            path,
+            len(unknown_countries),
+            ", ".join(sorted(unknown_countries)[:10]),
+        )
     if failures:
         if not documents:
             raise LoadError(path, f"no valid row: all {len(failures)} rows failed (first: {failures[0]})")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from assistant.knowledge.documents import KnowledgeDocument
 from assistant.errors import LoadError
+from assistant.knowledge.documents import KnowledgeDocument
 from assistant.knowledge.loaders.common import document_from_text
 
 

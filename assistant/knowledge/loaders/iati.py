@@ -13,8 +13,8 @@ from xml.etree.ElementTree import Element
 
 from pydantic import ValidationError
 
-from assistant.knowledge.documents import KnowledgeDocument, OrgRef
 from assistant.errors import LoadError
+from assistant.knowledge.documents import KnowledgeDocument, OrgRef
 from assistant.text.language import SUPPORTED, detect_language
 
 try:  # defusedxml guards against entity-expansion ("billion laughs") and external-entity attacks
@@ -30,27 +30,54 @@ SUMMARY_CHARS = 400
 #: participating-org/@role (IATI OrganisationRole codelist)
 ROLE = {"1": "funding", "2": "accountable", "3": "extending", "4": "implementing"}
 #: activity-status/@code (IATI ActivityStatus codelist)
-STATUS = {"1": "pipeline", "2": "implementation", "3": "finalisation", "4": "closed", "5": "cancelled",
-          "6": "suspended"}
+STATUS = {
+    "1": "pipeline",
+    "2": "implementation",
+    "3": "finalisation",
+    "4": "closed",
+    "5": "cancelled",
+    "6": "suspended",
+}
 
 #: OECD DAC 3-digit sector categories -> short English theme (no commas: themes are comma-joined in metadata).
 DAC_THEMES = {
-    "110": "education", "111": "education", "112": "education", "113": "education", "114": "education",
-    "120": "health", "121": "health", "122": "health", "123": "health",
+    "110": "education",
+    "111": "education",
+    "112": "education",
+    "113": "education",
+    "114": "education",
+    "120": "health",
+    "121": "health",
+    "122": "health",
+    "123": "health",
     "130": "reproductive health",
     "140": "water and sanitation",
-    "150": "government and civil society", "151": "government and civil society",
+    "150": "government and civil society",
+    "151": "government and civil society",
     "152": "peace and security",
     "160": "social infrastructure and services",
     "210": "transport",
     "220": "communications",
-    "230": "energy", "231": "energy", "232": "energy", "233": "energy", "234": "energy", "235": "energy",
+    "230": "energy",
+    "231": "energy",
+    "232": "energy",
+    "233": "energy",
+    "234": "energy",
+    "235": "energy",
     "236": "energy",
     "240": "banking and finance",
     "250": "business",
-    "310": "agriculture", "311": "agriculture", "312": "forestry", "313": "fishing",
-    "320": "industry", "321": "industry", "322": "mining", "323": "construction",
-    "330": "trade and tourism", "331": "trade", "332": "tourism",
+    "310": "agriculture",
+    "311": "agriculture",
+    "312": "forestry",
+    "313": "fishing",
+    "320": "industry",
+    "321": "industry",
+    "322": "mining",
+    "323": "construction",
+    "330": "trade and tourism",
+    "331": "trade",
+    "332": "tourism",
     "410": "environment",
     "430": "multisector",
     "510": "budget support",
@@ -168,9 +195,14 @@ def activity_document(activity: Element, path: Path, default_lang: str | None = 
     if reporting is not None:
         reporting_name = _narrative(reporting, lang)[0] or (reporting.get("ref") or "").strip() or None
         if reporting_name:
-            organisations.append(OrgRef(name=reporting_name, role="reporting",
-                                        ref=(reporting.get("ref") or "").strip() or None,
-                                        org_type=(reporting.get("type") or "").strip() or None))
+            organisations.append(
+                OrgRef(
+                    name=reporting_name,
+                    role="reporting",
+                    ref=(reporting.get("ref") or "").strip() or None,
+                    org_type=(reporting.get("type") or "").strip() or None,
+                )
+            )
     participants: list[OrgRef] = []
     for org in activity.findall("participating-org"):
         ref = (org.get("ref") or "").strip() or None

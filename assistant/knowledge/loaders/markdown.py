@@ -6,10 +6,10 @@ from pathlib import Path
 
 import yaml
 
-from assistant.knowledge.documents import KnowledgeDocument, split_list
 from assistant.errors import LoadError
-from assistant.text.geo import country_code, region_of
+from assistant.knowledge.documents import KnowledgeDocument, split_list
 from assistant.knowledge.loaders.common import doc_id_for, document_from_text, read_text
+from assistant.text.geo import country_code, region_of
 from assistant.text.sdg import normalise_sdgs
 
 _LIST_FIELDS = ("countries", "themes", "partners", "offers", "sdgs")
@@ -26,7 +26,7 @@ def split_front_matter(text: str) -> tuple[dict | None, str]:
             meta = yaml.safe_load("".join(lines[1:i])) or {}
             if not isinstance(meta, dict):
                 raise ValueError("front matter is not a mapping")
-            return meta, "".join(lines[i + 1:])
+            return meta, "".join(lines[i + 1 :])
     raise ValueError("front matter is not closed by '---'")
 
 

@@ -6,8 +6,8 @@ import logging
 import re
 from pathlib import Path
 
-from assistant.knowledge.documents import KnowledgeDocument
 from assistant.errors import LoadError
+from assistant.knowledge.documents import KnowledgeDocument
 from assistant.knowledge.loaders.common import document_from_text
 
 log = logging.getLogger(__name__)
