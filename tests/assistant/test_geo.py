@@ -7,6 +7,7 @@ from assistant.text.geo import (
     country_code,
     country_name,
     find_places,
+    neighbours,
     region_of,
     tokenise,
 )
@@ -292,3 +293,52 @@ def test_tokenise_keeps_original_offsets():
     tokens = tokenise(text)
     assert [t.text for t in tokens] == ["l", "ethiopie"]
     assert text[tokens[1].start : tokens[1].end] == "Éthiopie"
+
+
+# --- neighbours and the data files ----------------------------------------------------------------
+
+
+def test_neighbours():
+    assert {"MRT", "MLI", "GIN", "GNB", "GMB"} == set(neighbours("SEN"))
+    assert set(neighbours("ner")) == {"DZA", "LBY", "TCD", "NGA", "BEN", "BFA", "MLI"}
+    assert "KEN" in neighbours("UGA") and "BRA" in neighbours(" arg ")
+    assert neighbours("GMB") == ("SEN",)
+    assert neighbours("MDG") == () and neighbours("FJI") == ()  # island states
+    assert neighbours("XYZ") == () and neighbours("") == ()
+
+
+def test_neighbours_are_symmetric_known_sorted_and_never_self():
+    for country in COUNTRIES.values():
+        assert list(country.neighbours) == sorted(set(country.neighbours)), country.iso3
+        assert country.iso3 not in country.neighbours
+        for other in country.neighbours:
+            assert other in COUNTRIES, (country.iso3, other)
+            assert country.iso3 in neighbours(other), (country.iso3, other)
+
+
+# Every country without a land border in the regions the "next door" feature serves first.
+_ISLAND_STATES = {
+    "CPV", "STP", "COM", "SYC", "MDG", "MUS", "BHR", "MDV", "LKA", "PHL", "SGP",
+    "ATG", "BHS", "BRB", "CUB", "DMA", "GRD", "JAM", "KNA", "LCA", "VCT", "TTO",
+}  # fmt: skip
+
+
+def test_every_mainland_country_of_the_south_has_neighbours():
+    served = {"Africa", "Latin America and the Caribbean", "Arab States", "South Asia", "South-East Asia"}
+    for code in set().union(*(REGIONS[name].members for name in served)):
+        assert bool(neighbours(code)) == (code not in _ISLAND_STATES), code
+
+
+def test_data_files_are_read_once_and_checked(monkeypatch):
+    from assistant.text import geo
+
+    assert geo._country_data() is geo._country_data()
+    good = geo._read_data("countries.json")
+    broken = {**good, "countries": [*good["countries"][:3], {"iso3": "XXX", "iso2": "XX", "region": "Europe"}]}
+    monkeypatch.setattr(geo, "_read_data", lambda file: broken)
+    geo._country_data.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=r"countries\.json: countries entry 3 \('XXX'\) needs 'name'"):
+            geo._country_data()
+    finally:
+        geo._country_data.cache_clear()

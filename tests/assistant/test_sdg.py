@@ -130,3 +130,19 @@ def test_find_sdgs_matches_whole_words_only():
 )
 def test_find_sdgs_neutral(text):
     assert find_sdgs(text) == []
+
+
+def test_sdg_data_is_read_once_and_checked():
+    import copy
+
+    from assistant.text import sdg
+
+    assert sdg._sdg_data() is sdg._sdg_data()
+    broken = copy.deepcopy(sdg._sdg_data())
+    del broken["goals"][5]["keywords"]
+    with pytest.raises(ValueError, match=r"sdgs\.json: goals entry 5 \(goal 6\) needs 'keywords'"):
+        sdg._check_data(broken)
+    broken = copy.deepcopy(sdg._sdg_data())
+    del broken["goals"][12]["names"]["pt"]
+    with pytest.raises(ValueError, match=r"sdgs\.json: goal 13 is named in"):
+        sdg._check_data(broken)
