@@ -54,7 +54,7 @@ def percentile(values: list[float], p: float) -> float:
     if not values:
         return 0.0
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(p * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(p * (len(values) - 1)))]
 
 
 async def run_phase(url: str, pid: int, clients: int, seconds: float, stream: bool, unique: bool) -> dict:

@@ -139,7 +139,7 @@ class IndexScorer:
         need_sectors = Counter({t: n for t, n in seeker.themes.items()})
         seeker_codes = set(seeker.home[:1])
         signals: dict[str, Signals] = {}
-        for org, vector in zip(self.orgs, self.vectors):
+        for org, vector in zip(self.orgs, self.vectors, strict=True):
             if org.key == seeker.key:
                 continue
             relevance = sum(v * vector.get(t, 0.0) for t, v in need.items())

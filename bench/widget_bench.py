@@ -112,7 +112,7 @@ def measure_browser(url: str, runs: int, screenshot: Path | None) -> dict:
             context = browser.new_context(locale="en-US", viewport={"width": 360, "height": 640})
             page = context.new_page()
             fetched: list = []
-            page.on("requestfinished", lambda request: fetched.append(request))
+            page.on("requestfinished", fetched.append)
             cdp = context.new_cdp_session(page)
             cdp.send("Network.enable")
             cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})

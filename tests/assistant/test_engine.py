@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from typing import ClassVar
 
 import pytest
 
@@ -309,7 +310,7 @@ def test_local_backend_answers_are_checked_against_their_citations(corpus_servic
     from assistant.settings import LLMSettings
 
     class Recording(LocalLlamaLLM):
-        written: list[str] = []
+        written: ClassVar[list[str]] = []
 
         def stream(self, messages, **kwargs):
             for piece in super().stream(messages, **kwargs):

@@ -124,7 +124,7 @@ def test_solar_irrigation_in_niger_suggests_the_sahel_network_first(finder, corp
     documents = corpus_services.retriever.documents
     cited = [c.doc_id for c in top.citations]
     assert "sol-ner-solar-irrigation-market-gardens" in cited
-    assert all(c in documents and documents[c].title == t.title for c, t in zip(cited, top.citations))
+    assert all(c in documents and documents[c].title == t.title for c, t in zip(cited, top.citations, strict=True))
     assert top.citations[0].url.startswith("https://galaxy.example.org/")
     as_dict = result.to_dict()
     assert set(as_dict) == {"partners", "funding"}

@@ -107,7 +107,7 @@ def test_dense_ranking_is_exact_over_the_stored_vectors(corpus_services):
     expected = [stored["ids"][i] for i in np.argsort(-centred, kind="stable")]
     got = retriever._dense(query, None, len(expected))
     assert [chunk_id for chunk_id, _ in got] == expected
-    by_id = dict(zip(stored["ids"], cosines))
+    by_id = dict(zip(stored["ids"], cosines, strict=True))
     assert all(abs(cosine - by_id[chunk_id]) < 1e-5 for chunk_id, cosine in got)  # raw cosines come back
     kenyan = {d for d, doc in retriever.documents.items() if "KEN" in doc.countries}
     only_kenya = retriever._dense(query, kenyan, 5)

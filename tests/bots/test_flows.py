@@ -68,7 +68,7 @@ def test_start_greets_in_the_users_language_with_example_buttons(bot, telegram, 
     examples = welcome.callback_data()
     assert len(examples) == 3 and all(d.startswith("ex:fr:") for d in examples)
 
-    answer_call, mark = press(telegram, chat_id, examples[0], lang="fr")
+    _answer_call, mark = press(telegram, chat_id, examples[0], lang="fr")
     (answer,) = telegram.wait_for("sendMessage", chat_id, after=mark, timeout=90)
     plain = html_ok(answer)
     assert plain.startswith("Question : Irrigation solaire")
@@ -139,7 +139,7 @@ def test_feedback_is_stored_once_with_the_answer_id(bot, telegram, chat_id, corp
 
 def test_unknown_or_forged_button_says_expired(bot, telegram, chat_id):
     for data in ("src:zzzzzzzz", "up:", "nonsense", "more:abcdefgh"):
-        reply, mark = press(telegram, chat_id, data)
+        reply, _mark = press(telegram, chat_id, data)
         assert reply.params.get("text") == "This answer has expired. Please ask your question again."
     time.sleep(0.5)
     assert not telegram.calls_to("sendMessage", chat_id)

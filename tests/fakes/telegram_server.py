@@ -15,6 +15,7 @@ Switches: `fail_html_once` (the next HTML sendMessage is refused as unparsable) 
 
 from __future__ import annotations
 
+import contextlib
 import html
 import itertools
 import json
@@ -408,10 +409,8 @@ class FakeTelegram(LoopbackServer):
                     if key in JSON_FIELDS:
                         value = json.loads(value)
                     elif key in INT_FIELDS:
-                        try:
+                        with contextlib.suppress(ValueError):
                             value = int(value)
-                        except ValueError:
-                            pass
                     params[key] = value
                 return params
 
@@ -421,9 +420,8 @@ class FakeTelegram(LoopbackServer):
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                try:
+                # The client may give up on a long poll while shutting down.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up on a long poll while shutting down
 
         return Handler
