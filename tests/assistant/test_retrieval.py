@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.errors import InvalidInput
-from assistant.retrieval.retriever import Filters
+from assistant.retrieval.filters import Filters
 from assistant.text.geo import REGIONS
 
 
@@ -89,7 +89,7 @@ def test_dense_ranking_is_exact_over_the_stored_vectors(corpus_services):
     centred on the question's mean cosine to the chunks of its language (all chunks, for small languages)."""
     import numpy as np
 
-    from assistant.retrieval.retriever import MIN_CHUNKS_FOR_LANGUAGE_MEAN
+    from assistant.retrieval.index import MIN_CHUNKS_FOR_LANGUAGE_MEAN
 
     retriever = corpus_services.retriever
     stored = corpus_services.kb.store.collection.get(include=["embeddings", "metadatas"])

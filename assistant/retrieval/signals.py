@@ -1,0 +1,55 @@
+"""Refusal signals: how much evidence a search found that the knowledge base holds something on the question
+(the best chunk's cosine, how many of the question's words the best documents share, how many of its words
+the knowledge base has never seen), and the reading of them against the embedding model's thresholds."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from assistant.knowledge.embeddings import RelevanceThresholds
+from assistant.retrieval.candidates import DenseHit
+
+if TYPE_CHECKING:
+    from assistant.retrieval.results import SearchResult
+
+#: Novelty: when most of a question's words occur nowhere in the knowledge base, it is about something else.
+#: Only trusted where the knowledge base holds enough documents in the question's language for its vocabulary
+#: to be representative.
+MAX_UNKNOWN_RATIO = 0.5
+MIN_DOCS_FOR_VOCABULARY = 100
+#: The dense ranks whose mean similarity is "the crowd" the best chunk must stand above.
+BACKGROUND_RANKS = slice(10, 40)
+
+
+def coverage(query_stems: set[str], doc_stems: set[str], own_stems: set[str]) -> float:
+    """Share of the question's own stems (in its language) that the document's words cover, at most 1."""
+    return min(1.0, len(query_stems & doc_stems) / max(1, len(own_stems)))
+
+
+def add_signals(
+    result: SearchResult, dense_sim: dict[int, float], dense: list[DenseHit], own_stems: set[str], vocabulary: set[str]
+) -> None:
+    """Fill in the result's refusal signals (a result without hits keeps them at zero)."""
+    if not result.hits:
+        return
+    result.top_dense = max(dense_sim.values(), default=0.0)
+    result.top_coverage = max(h.lexical for h in result.hits[:3])
+    background = [sim for _, _, sim in dense[BACKGROUND_RANKS]]
+    if background:
+        result.dense_margin = result.top_dense - float(np.mean(background))
+    if own_stems:
+        result.unknown_ratio = sum(1 for w in own_stems if w not in vocabulary) / len(own_stems)
+
+
+def is_relevant(result: SearchResult, limits: RelevanceThresholds, docs_in_language: int = 0) -> bool:
+    """Whether the result shows the knowledge base holds something on the question; `docs_in_language` is how
+    many documents it holds in the question's language (its vocabulary is trusted past MIN_DOCS_FOR_VOCABULARY)."""
+    if not result.hits:
+        return False
+    if docs_in_language >= MIN_DOCS_FOR_VOCABULARY and result.unknown_ratio >= MAX_UNKNOWN_RATIO:
+        return False
+    if result.top_dense >= limits.dense:
+        return True
+    return result.top_dense >= limits.dense_with_words and result.top_coverage >= limits.coverage
