@@ -3,18 +3,18 @@ services return (`Answer.to_dict()`, `Hit.to_dict()`, `PartnerResult.to_dict()`.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, field_validator
 
-from assistant.answers.prompts import LANGUAGE_NAMES
 from assistant.community.submissions import LIMITS
 from assistant.errors import InvalidInput
 from assistant.knowledge.documents import KnowledgeDocument
 from assistant.retrieval.retriever import Filters
 from assistant.text.geo import country_code
+from assistant.text.language import SUPPORTED
 
-Language = Literal[tuple(LANGUAGE_NAMES)]  # type: ignore[valid-type]
+Language = Literal[SUPPORTED]  # type: ignore[valid-type]
 Kind = Literal["solution", "organisation", "funding"]
 Rating = Literal["up", "down"]
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -67,6 +67,8 @@ def _not_blank(value: str) -> str:
     return value
 
 
+# The length limit of a question, query or need is a setting: each app's router subclasses these models with
+# it (see api.routes.ask, .search, .partners), so the schema shows the limit.
 class AskBase(Strict):
     question: str
     session_id: Identifier | None = Field(None, description="Conversation id; reuse it to ask follow-ups.")
@@ -92,16 +94,6 @@ class PartnersBase(Strict):
 
     _need = field_validator("need")(_not_blank)
     _country = field_validator("country")(lambda v: None if v is None else _country(v))
-
-
-def request_models(max_chars: int) -> tuple[type[AskBase], type[SearchBase], type[PartnersBase]]:
-    """The question length limit is a setting, so these models are built per app and the schema shows it."""
-    text = (Annotated[str, StringConstraints(min_length=1, max_length=max_chars)], ...)
-    return (
-        create_model("AskRequest", __base__=AskBase, question=text),
-        create_model("SearchRequest", __base__=SearchBase, query=text),
-        create_model("PartnersRequest", __base__=PartnersBase, need=text),
-    )
 
 
 class FeedbackRequest(Strict):
@@ -203,10 +195,10 @@ class PartnersResponse(BaseModel):
     funding: list[FundingOut] = Field(description="Funding opportunities, only when the need asks for money.")
 
 
-DocumentOut = create_model(
-    "Document",
-    **{name: (field.annotation, field) for name, field in KnowledgeDocument.model_fields.items() if name != "source"},
-)
+_DOCUMENT_FIELDS: dict[str, Any] = {
+    name: (field.annotation, field) for name, field in KnowledgeDocument.model_fields.items() if name != "source"
+}
+DocumentOut = create_model("Document", **_DOCUMENT_FIELDS)
 
 
 class Created(BaseModel):

@@ -1,4 +1,5 @@
-"""Abuse protection at the edge: API keys, per-client rate limit, request body limits.
+"""Abuse protection at the edge: per-client rate limit, request body limits, security headers (the API key
+checks that use `same_secret` are dependencies, in `api.deps`).
 
 The middlewares are plain ASGI so they run before FastAPI reads or parses anything.
 """
@@ -11,50 +12,15 @@ import math
 import time
 from collections import OrderedDict
 
-from fastapi import HTTPException, Security
-from fastapi.security import APIKeyHeader, APIKeyQuery
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assistant.settings import ApiSettings
-
-_header_key = APIKeyHeader(
-    name="X-API-Key",
-    scheme_name="ApiKeyHeader",
-    auto_error=False,
-    description="The public key (public endpoints, when one is configured) or the admin key.",
-)
-_query_key = APIKeyQuery(
-    name="key",
-    scheme_name="ApiKeyQuery",
-    auto_error=False,
-    description="The public key, for clients that cannot set headers.",
-)
-
 
 def same_secret(given: str | None, expected: str) -> bool:
-    return bool(given) and hmac.compare_digest(given.encode(), expected.encode())
-
-
-def public_key_check(api: ApiSettings):
-    expected = api.public_key.get_secret_value()
-
-    async def check(header: str | None = Security(_header_key), query: str | None = Security(_query_key)) -> None:
-        if expected and not (same_secret(header, expected) or same_secret(query, expected)):
-            raise HTTPException(401, "A valid API key is required (header X-API-Key or ?key=).")
-
-    return check
-
-
-def admin_key_check(api: ApiSettings):
-    expected = api.admin_key.get_secret_value()
-
-    async def check(header: str | None = Security(_header_key)) -> None:
-        # No admin key configured means the admin endpoints are off, not open.
-        if not expected or not same_secret(header, expected):
-            raise HTTPException(403, "Admin access requires a valid X-API-Key.")
-
-    return check
+    """Constant-time comparison; an empty or missing secret never matches."""
+    if not given:
+        return False
+    return hmac.compare_digest(given.encode(), expected.encode())
 
 
 async def send_json(send: Send, status: int, body: dict, headers: dict[str, str] | None = None) -> None:
@@ -126,36 +92,13 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        too_big = {"detail": f"The request body is larger than {self.max_bytes} bytes."}
-        length = headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            await send_json(send, 413, too_big)
+        body = await self._read_body(headers, receive, send)
+        if body is None:
             return
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await send_json(send, 413, too_big)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        if body:
-            media = headers.get("content-type", "").split(";")[0].strip().lower()
-            if media != "application/json" and not media.endswith("+json"):
-                await send_json(send, 415, {"detail": "Send the body as JSON with Content-Type: application/json."})
-                return
-            try:
-                body.decode("utf-8")
-            except UnicodeDecodeError:
-                await send_json(send, 400, {"detail": "The request body is not valid UTF-8."})
-                return
+        refusal = _refusal(headers, body)
+        if refusal is not None:
+            await send_json(send, *refusal)
+            return
 
         replayed = False
 
@@ -167,6 +110,42 @@ class BodyLimitMiddleware:
             return await receive()  # after the body: wait for the disconnect, as streaming responses do
 
         await self.app(scope, replay, send)
+
+    async def _read_body(self, headers: Headers, receive: Receive, send: Send) -> bytes | None:
+        """The whole body; None when the client left or the body was too big (then 413 was sent)."""
+        too_big = {"detail": f"The request body is larger than {self.max_bytes} bytes."}
+        length = headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            await send_json(send, 413, too_big)
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await send_json(send, 413, too_big)
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+
+def _refusal(headers: Headers, body: bytes) -> tuple[int, dict] | None:
+    """(status, error) for a body that is not JSON, or not UTF-8; None for one that may be parsed."""
+    if not body:
+        return None
+    media = headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/json" and not media.endswith("+json"):
+        return 415, {"detail": "Send the body as JSON with Content-Type: application/json."}
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return 400, {"detail": "The request body is not valid UTF-8."}
+    return None
 
 
 class SecurityHeadersMiddleware:
@@ -183,7 +162,7 @@ class SecurityHeadersMiddleware:
                 message.setdefault("headers", [])
                 names = {k.lower() for k, _ in message["headers"]}
                 if b"x-content-type-options" not in names:
-                    message["headers"] = list(message["headers"]) + [(b"x-content-type-options", b"nosniff")]
+                    message["headers"] = [*message["headers"], (b"x-content-type-options", b"nosniff")]
             await send(message)
 
         await self.app(scope, receive, with_headers)

@@ -9,13 +9,16 @@ from assistant.container import KnowledgeBase
 
 def collect_stats(kb: KnowledgeBase) -> dict:
     docs = kb.documents()
-    by_kind, by_language, by_country, by_sdg = Counter(), Counter(), Counter(), Counter()
+    by_kind: Counter[str] = Counter()
+    by_language: Counter[str] = Counter()
+    by_country: Counter[str] = Counter()
+    by_sdg: Counter[str] = Counter()
     for doc in docs.values():
         by_kind[doc.kind] += 1
         by_language[doc.language] += 1
         by_country.update(doc.countries)
         by_sdg.update(str(s) for s in doc.sdgs)
-    chunks_by_kind: Counter = Counter()
+    chunks_by_kind: Counter[str] = Counter()
     result = kb.store.collection.get(include=["metadatas"])
     for meta in result.get("metadatas") or []:
         chunks_by_kind[(meta or {}).get("kind", "?")] += 1

@@ -109,8 +109,15 @@ def _scan(source: str) -> tuple[list[bool], list[tuple[str, ...]]]:
     return safe, stacks
 
 
+def _tag_name(tag: str) -> str:
+    match = _TAG.match(tag)
+    if match is None:  # `opened` only ever holds tags that _TAG matched
+        raise ValueError(f"not an HTML tag: {tag!r}")
+    return match.group(2).lower()
+
+
 def _closers(opened: Sequence[str]) -> str:
-    return "".join(f"</{_TAG.match(tag).group(2).lower()}>" for tag in reversed(opened))
+    return "".join(f"</{_tag_name(tag)}>" for tag in reversed(opened))
 
 
 def _priority(source: str, cut: int, opened: tuple[str, ...]) -> tuple[int, int]:

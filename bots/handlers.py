@@ -7,12 +7,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from telegram import (
     Bot,
     BotCommand,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
@@ -62,7 +64,9 @@ def is_parse_error(exc: BadRequest) -> bool:
     return "parse entities" in str(exc).lower()
 
 
-async def send_html(bot: Bot, chat_id: int, html_text: str, reply_markup=None) -> list[Message]:
+async def send_html(
+    bot: Bot, chat_id: int, html_text: str, reply_markup: InlineKeyboardMarkup | None = None
+) -> list[Message]:
     """Send Telegram HTML, split under the limit (keyboard on the last piece). A piece Telegram refuses to parse
     is sent again as plain text, without tags."""
     pieces = formatting.split_html(html_text) or ["…"]
@@ -91,17 +95,19 @@ async def send_html(bot: Bot, chat_id: int, html_text: str, reply_markup=None) -
     return sent
 
 
-async def send_plain(bot: Bot, chat_id: int, value: str, reply_markup=None) -> list[Message]:
+async def send_plain(
+    bot: Bot, chat_id: int, value: str, reply_markup: InlineKeyboardMarkup | None = None
+) -> list[Message]:
     return await send_html(bot, chat_id, formatting.esc(value), reply_markup)
 
 
 @asynccontextmanager
-async def typing(bot: Bot, chat_id: int):
+async def typing(bot: Bot, chat_id: int) -> AsyncIterator[None]:
     """Show "typing…" now, and keep it shown while the block runs."""
     with suppress(TelegramError):
         await bot.send_chat_action(chat_id, ChatAction.TYPING)
 
-    async def keep_typing():
+    async def keep_typing() -> None:
         while True:
             await asyncio.sleep(TYPING_REFRESH_S)
             with suppress(TelegramError):
@@ -119,6 +125,36 @@ async def typing(bot: Bot, chat_id: int):
 def _command_argument(message: Message | None) -> str:
     parts = (message.text or "").split(maxsplit=1) if message else []
     return parts[1].strip() if len(parts) > 1 else ""
+
+
+def _chat_id(update: Update) -> int | None:
+    """The chat to reply in; None for the updates that have none (e.g. a button under an inline-mode message)."""
+    return update.effective_chat.id if update.effective_chat else None
+
+
+def _message_text(update: Update) -> str:
+    message = update.effective_message
+    return (message.text or "") if message else ""
+
+
+# -- the /share draft: the answers so far, in the chat's data (an update without a chat has no chat data) --------
+def _start_draft(context: ContextTypes.DEFAULT_TYPE) -> None:
+    if context.chat_data is not None:
+        context.chat_data["share"] = {}
+
+
+def _remember(context: ContextTypes.DEFAULT_TYPE, field: str, value: object) -> None:
+    if context.chat_data is not None:
+        context.chat_data.setdefault("share", {})[field] = value
+
+
+def _draft(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any]:
+    return dict((context.chat_data or {}).get("share") or {})
+
+
+def _forget_draft(context: ContextTypes.DEFAULT_TYPE) -> None:
+    if context.chat_data is not None:
+        context.chat_data.pop("share", None)
 
 
 class GalaxyBot:
@@ -211,23 +247,37 @@ class GalaxyBot:
         user = update.effective_user
         return normalise_language(user.language_code if user else None) or DEFAULT_LANGUAGE
 
+    async def _reply(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        message: str,
+        reply_markup: InlineKeyboardMarkup | None = None,
+    ) -> None:
+        """Send plain text to the update's chat, if it has one."""
+        chat_id = _chat_id(update)
+        if chat_id is not None:
+            await send_plain(context.bot, chat_id, message, reply_markup)
+
     # -- commands ---------------------------------------------------------------------------------------------
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         lang = self.ui_language(update)
         buttons = [[InlineKeyboardButton(q, callback_data=f"ex:{lang}:{i}")] for i, q in enumerate(examples(lang))]
-        await send_plain(context.bot, update.effective_chat.id, text(lang, "welcome"), InlineKeyboardMarkup(buttons))
+        await self._reply(update, context, text(lang, "welcome"), InlineKeyboardMarkup(buttons))
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await send_plain(context.bot, update.effective_chat.id, text(self.ui_language(update), "help"))
+        await self._reply(update, context, text(self.ui_language(update), "help"))
 
     async def lang(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         lang = self.ui_language(update)
         labels = [InlineKeyboardButton(LANGUAGE_LABELS[code], callback_data=f"lang:{code}") for code in LANGUAGES]
         rows = [labels[i : i + 3] for i in range(0, len(labels), 3)]
-        await send_plain(context.bot, update.effective_chat.id, text(lang, "lang_prompt"), InlineKeyboardMarkup(rows))
+        await self._reply(update, context, text(lang, "lang_prompt"), InlineKeyboardMarkup(rows))
 
     async def reset(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        chat_id = update.effective_chat.id
+        chat_id = _chat_id(update)
+        if chat_id is None:
+            return
         await asyncio.to_thread(self.services.conversations.reset, session_id(chat_id))
         await send_plain(context.bot, chat_id, text(self.ui_language(update), "reset_done"))
 
@@ -235,21 +285,23 @@ class GalaxyBot:
         question = _command_argument(update.effective_message)
         if not question:
             lang = self.ui_language(update)
-            await send_plain(context.bot, update.effective_chat.id, text(lang, "ask_usage", example=examples(lang)[0]))
+            await self._reply(update, context, text(lang, "ask_usage", example=examples(lang)[0]))
             return
         await self.answer(update, context, question)
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.answer(update, context, update.effective_message.text or "")
+        await self.answer(update, context, _message_text(update))
 
     async def on_non_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await send_plain(context.bot, update.effective_chat.id, text(self.ui_language(update), "text_only"))
+        await self._reply(update, context, text(self.ui_language(update), "text_only"))
 
     async def cancel_outside_share(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await send_plain(context.bot, update.effective_chat.id, text(self.ui_language(update), "nothing_to_cancel"))
+        await self._reply(update, context, text(self.ui_language(update), "nothing_to_cancel"))
 
     async def partners_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        chat_id = update.effective_chat.id
+        chat_id = _chat_id(update)
+        if chat_id is None:
+            return
         lang = self.ui_language(update)
         need = _command_argument(update.effective_message)
         if not need:
@@ -271,7 +323,9 @@ class GalaxyBot:
     async def answer(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, question: str, *, echo: bool = False
     ) -> None:
-        chat_id = update.effective_chat.id
+        chat_id = _chat_id(update)
+        if chat_id is None:
+            return
         ui = self.ui_language(update)
         question = question.strip()
         if not question or await self._refuse_if_too_long(context.bot, chat_id, question, ui):
@@ -321,45 +375,62 @@ class GalaxyBot:
     # -- buttons ----------------------------------------------------------------------------------------------
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
+        if query is None:
+            return
         action, _, key = (query.data or "").partition(":")
-        chat_id = update.effective_chat.id if update.effective_chat else None
+        chat_id = _chat_id(update)
         ui = self.ui_language(update)
         if action == "lang" and key in LANGUAGES and chat_id is not None:
             await asyncio.to_thread(self.preferences.set_language, chat_id, key)
             await query.answer()
             await query.edit_message_text(text(key, "lang_set"), reply_markup=None)
             return
-        if action == "ex" and chat_id is not None:
-            lang, _, index = key.partition(":")
-            choices = examples(lang)
-            if index.isdigit() and int(index) < len(choices):
-                await query.answer()
-                await self.answer(update, context, choices[int(index)], echo=True)
-                return
+        if action == "ex" and chat_id is not None and await self._ask_example(update, context, query, key):
+            return
         entry = self.cache.get(key, chat_id) if action in ANSWER_ACTIONS else None
         if entry is None:
             await query.answer(text(ui, "expired"))
             return
         if action in ("up", "dn"):
-            if entry.rated:
-                await query.answer(text(entry.language, "feedback_already"))
-                return
-            rating = "up" if action == "up" else "down"
-            await asyncio.to_thread(
-                self.services.feedback.add, entry.session_id, entry.answer_id, rating, "", source="telegram"
-            )
-            entry.rated = rating
-            await query.answer(text(entry.language, "feedback_thanks"))
+            await self._rate(query, entry, "up" if action == "up" else "down")
             return
         await query.answer()
+        await self._show(context.bot, action, entry)
+
+    async def _ask_example(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, query: CallbackQuery, key: str
+    ) -> bool:
+        """Ask the example question the button stands for ("<lang>:<index>"); False when there is none."""
+        lang, _, index = key.partition(":")
+        choices = examples(lang)
+        if not (index.isdigit() and int(index) < len(choices)):
+            return False
+        await query.answer()
+        await self.answer(update, context, choices[int(index)], echo=True)
+        return True
+
+    async def _rate(self, query: CallbackQuery, entry: AnswerEntry, rating: str) -> None:
+        if entry.rated:
+            await query.answer(text(entry.language, "feedback_already"))
+            return
+        await asyncio.to_thread(
+            self.services.feedback.add, entry.session_id, entry.answer_id, rating, "", source="telegram"
+        )
+        entry.rated = rating
+        await query.answer(text(entry.language, "feedback_thanks"))
+
+    async def _show(self, bot: Bot, action: str, entry: AnswerEntry) -> None:
+        """The sources, the rest or the partners of a cached answer, in the answer's own chat: the update's when
+        it has one (the cache checked that), and known even when it has none."""
+        chat_id = entry.chat_id
         if action == "src":
-            await send_html(context.bot, chat_id, formatting.sources_message(entry.citations, entry.language))
+            await send_html(bot, chat_id, formatting.sources_message(entry.citations, entry.language))
         elif action == "more":
-            await send_html(context.bot, chat_id, formatting.rest_message(entry.rest) if entry.rest else "…")
+            await send_html(bot, chat_id, formatting.rest_message(entry.rest) if entry.rest else "…")
         elif action == "prt":
-            async with typing(context.bot, chat_id):
+            async with typing(bot, chat_id):
                 result = await asyncio.to_thread(self.services.partners.suggest, entry.query)
-            await send_html(context.bot, chat_id, formatting.partners_message(result, entry.language))
+            await send_html(bot, chat_id, formatting.partners_message(result, entry.language))
 
     # -- /share -----------------------------------------------------------------------------------------------
     def share_conversation(self) -> ConversationHandler:
@@ -381,26 +452,26 @@ class GalaxyBot:
         )
 
     async def _ask_step(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, state: int, **values
-    ) -> None:
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, state: int, **values: object
+    ) -> NoReturn:
         """Send the step's question and move the conversation to `state`. Always raises ApplicationHandlerStop,
         which also keeps the text from reaching the question handler in group 1."""
-        await send_plain(context.bot, update.effective_chat.id, text(self.ui_language(update), key, **values))
+        await self._reply(update, context, text(self.ui_language(update), key, **values))
         raise ApplicationHandlerStop(state)
 
     async def share_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        context.chat_data["share"] = {}
+        _start_draft(context)
         await self._ask_step(update, context, "share_start", SHARE_TITLE)
 
     async def share_title(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        value = (update.effective_message.text or "").strip()
+        value = _message_text(update).strip()
         if not _MIN_TITLE <= len(value) <= LIMITS["title"]:
             await self._ask_step(update, context, "share_title_bad", SHARE_TITLE, max=LIMITS["title"])
-        context.chat_data.setdefault("share", {})["title"] = value
+        _remember(context, "title", value)
         await self._ask_step(update, context, "share_country", SHARE_COUNTRY)
 
     async def share_country(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        value = (update.effective_message.text or "").strip()
+        value = _message_text(update).strip()
         codes: list[str] = []
         if value not in SKIP:
             for name in (part.strip() for part in re.split(r"[,;/]", value)):
@@ -410,41 +481,40 @@ class GalaxyBot:
                 if code is None:
                     await self._ask_step(update, context, "share_country_bad", SHARE_COUNTRY, value=name[:60])
                 codes.append(code)
-        context.chat_data.setdefault("share", {})["countries"] = codes[:20]
+        _remember(context, "countries", codes[:20])
         await self._ask_step(update, context, "share_problem", SHARE_PROBLEM, max=LIMITS["summary"])
 
     async def share_problem(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        value = (update.effective_message.text or "").strip()
+        value = _message_text(update).strip()
         if not _MIN_PROBLEM <= len(value) <= LIMITS["summary"]:
             await self._ask_step(update, context, "share_problem_bad", SHARE_PROBLEM, max=LIMITS["summary"])
-        context.chat_data.setdefault("share", {})["summary"] = value
+        _remember(context, "summary", value)
         await self._ask_step(update, context, "share_contact", SHARE_CONTACT)
 
     async def share_contact(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        chat_id = update.effective_chat.id
         lang = self.ui_language(update)
-        value = (update.effective_message.text or "").strip()
+        value = _message_text(update).strip()
         contact = "" if value in SKIP else value
         if contact and (len(contact) > LIMITS["contact"] or not _CONTACT.match(contact)):
             await self._ask_step(update, context, "share_contact_bad", SHARE_CONTACT)
-        draft = dict(context.chat_data.get("share") or {})
+        draft = _draft(context)
         draft["contact"] = contact
         try:
             submission = await asyncio.to_thread(self.services.submissions.submit, draft, source="telegram")
         except InvalidInput as exc:
             await self._ask_step(update, context, "share_invalid", SHARE_CONTACT, reason=exc.user_message)
-        context.chat_data.pop("share", None)
-        await send_plain(context.bot, chat_id, text(lang, "share_done", title=submission.title, id=submission.id))
+        _forget_draft(context)
+        await self._reply(update, context, text(lang, "share_done", title=submission.title, id=submission.id))
         raise ApplicationHandlerStop(ConversationHandler.END)
 
     async def share_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        context.chat_data.pop("share", None)
-        await send_plain(context.bot, update.effective_chat.id, text(self.ui_language(update), "share_cancelled"))
+        _forget_draft(context)
+        await self._reply(update, context, text(self.ui_language(update), "share_cancelled"))
         raise ApplicationHandlerStop(ConversationHandler.END)
 
     async def share_interrupted(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         """Another command during /share: leave the conversation and let the command run (group 1)."""
-        context.chat_data.pop("share", None)
+        _forget_draft(context)
         return ConversationHandler.END
 
     # -- errors -----------------------------------------------------------------------------------------------

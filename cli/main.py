@@ -6,13 +6,16 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from assistant.errors import GalaxyError
 from assistant.knowledge.loaders import FORMATS
 from assistant.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from assistant.knowledge.ingest import IngestSummary
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Galaxy Assistant: South-South solutions, answered.")
 log = logging.getLogger("galaxy")
@@ -83,23 +86,27 @@ def ingest(
     if as_json:
         typer.echo(json.dumps(summary.as_dict(), indent=2))
     else:
-        _print_table(
-            [
-                ("added", summary.added),
-                ("updated", summary.updated),
-                ("unchanged", summary.unchanged),
-                ("skipped", summary.skipped),
-                ("failed", summary.failed),
-                ("pruned", summary.pruned),
-                ("chunks written", summary.chunks),
-                ("seconds", f"{summary.seconds:.2f}"),
-            ],
-            "ingest summary",
-        )
-        if summary.recovered:
-            typer.echo(f"  (recovered {summary.recovered} documents left by an interrupted run)")
+        _print_ingest_summary(summary)
     if not summary.ok:
         raise typer.Exit(1)
+
+
+def _print_ingest_summary(summary: IngestSummary) -> None:
+    _print_table(
+        [
+            ("added", summary.added),
+            ("updated", summary.updated),
+            ("unchanged", summary.unchanged),
+            ("skipped", summary.skipped),
+            ("failed", summary.failed),
+            ("pruned", summary.pruned),
+            ("chunks written", summary.chunks),
+            ("seconds", f"{summary.seconds:.2f}"),
+        ],
+        "ingest summary",
+    )
+    if summary.recovered:
+        typer.echo(f"  (recovered {summary.recovered} documents left by an interrupted run)")
 
 
 @app.command()
@@ -158,17 +165,18 @@ def _filters(country: list[str], sdg: list[int], region: str | None, kind: list[
 def search(
     query: Annotated[str, typer.Argument(help="What to look for.")],
     k: Annotated[int, typer.Option("--k", min=1, max=50, help="How many results.")] = 10,
-    country: Annotated[list[str], typer.Option(help="Only these countries (ISO3 or name); repeatable.")] = [],
-    sdg: Annotated[list[int], typer.Option(help="Only these SDGs (1-17); repeatable.")] = [],
+    country: Annotated[list[str] | None, typer.Option(help="Only these countries (ISO3 or name); repeatable.")] = None,
+    sdg: Annotated[list[int] | None, typer.Option(help="Only these SDGs (1-17); repeatable.")] = None,
     region: Annotated[str | None, typer.Option(help="Only this region, e.g. 'West Africa'.")] = None,
-    kind: Annotated[list[str], typer.Option(help="solution, organisation or funding; repeatable.")] = [],
+    kind: Annotated[list[str] | None, typer.Option(help="solution, organisation or funding; repeatable.")] = None,
     language: Annotated[str | None, typer.Option(help="Only documents in this language.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print {hits: [...]} as JSON.")] = False,
 ) -> None:
     """Hybrid search over the knowledge base."""
     try:
         services = _services()
-        result = services.retriever.search(query, k=k, filters=_filters(country, sdg, region, kind, language))
+        filters = _filters(country or [], sdg or [], region, kind or [], language)
+        result = services.retriever.search(query, k=k, filters=filters)
     except GalaxyError as exc:
         _fail(exc)
         return

@@ -46,7 +46,9 @@ class FeedbackStore:
                 "INSERT INTO feedback (session_id, answer_id, rating, comment, source, created) VALUES (?, ?, ?, ?, ?, ?)",
                 (session_id, answer_id, rating, comment or "", source, time.time()),
             )
-        return int(cur.lastrowid)
+        if cur.lastrowid is None:  # sqlite3 sets it after every INSERT that succeeded
+            raise RuntimeError("the feedback row was not stored")
+        return cur.lastrowid
 
     def list(self, limit: int = 100) -> list[Feedback]:
         with self._lock:

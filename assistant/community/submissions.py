@@ -17,7 +17,7 @@ import yaml
 from assistant.errors import InvalidInput, NotFound
 from assistant.sqlite import open_db
 from assistant.text.geo import country_code, region_of
-from assistant.text.language import detect_language
+from assistant.text.language import SUPPORTED, detect_language
 from assistant.text.sdg import normalise_sdgs
 
 LIMITS = {"title": 200, "summary": 1000, "body": 20000, "contact": 200, "provider": 200, "url": 500}
@@ -78,9 +78,7 @@ def validate_submission(data: dict) -> dict:
     clean["themes"] = [t.strip().lower() for t in themes if t.strip()][:10]
     language = data.get("language") or ""
     clean["language"] = (
-        language
-        if language in ("en", "fr", "es", "pt", "ar", "sw")
-        else detect_language(f"{clean['title']} {clean['summary']} {clean['body']}")
+        language if language in SUPPORTED else detect_language(f"{clean['title']} {clean['summary']} {clean['body']}")
     )
     return clean
 

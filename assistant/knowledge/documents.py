@@ -6,12 +6,16 @@ import hashlib
 import json
 import re
 import unicodedata
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from pydantic import BaseModel, Field, field_validator
 
 Kind = Literal["solution", "organisation", "funding"]
 KINDS: tuple[str, ...] = ("solution", "organisation", "funding")
+
+
+def is_kind(value: str) -> TypeGuard[Kind]:
+    return value in KINDS
 
 
 class OrgRef(BaseModel):

@@ -84,15 +84,35 @@ def build_splitter(chunk: ChunkSettings) -> SentenceSplitter:
     return SentenceSplitter(chunk_size=chunk.size, chunk_overlap=chunk.overlap, id_func=chunk_id)
 
 
+def _record_failure(
+    summary: IngestSummary, on_failure: Callable[[str, str], None] | None, path: str, reason: str
+) -> None:
+    summary.failures.append((path, reason))
+    if on_failure:
+        on_failure(path, reason)
+
+
+def _unique(
+    documents: list[KnowledgeDocument], summary: IngestSummary, on_failure: Callable[[str, str], None] | None
+) -> dict[str, KnowledgeDocument]:
+    """The documents by id; a later one with an id already seen is skipped and reported."""
+    seen: dict[str, KnowledgeDocument] = {}
+    for doc in documents:
+        if doc.id in seen:
+            summary.skipped += 1
+            reason = f"duplicate document id '{doc.id}' (already in {seen[doc.id].source})"
+            _record_failure(summary, on_failure, doc.source, reason)
+            continue
+        seen[doc.id] = doc
+    return seen
+
+
 def _within(source: str, scopes: list[Path]) -> bool:
     try:
         path = Path(source).resolve()
     except OSError:
         return False
-    for scope in scopes:
-        if path == scope or scope in path.parents:
-            return True
-    return False
+    return any(path == scope or scope in path.parents for scope in scopes)
 
 
 class Ingestor:
@@ -140,23 +160,21 @@ class Ingestor:
         report = load_paths(paths, fmt)
         for failure in report.failures:
             summary.failed += 1
-            summary.failures.append((failure.path, failure.reason))
-            if on_failure:
-                on_failure(failure.path, failure.reason)
+            _record_failure(summary, on_failure, failure.path, failure.reason)
+        documents = _unique(report.documents, summary, on_failure)
+        work = self._changed(documents, summary)
+        self._ingest_all(work, summary, sys.stderr.isatty() if progress is None else progress)
+        if prune:
+            summary.pruned = self._prune(paths, set(documents), {Path(p).resolve() for p, _ in summary.failures})
+        summary.seconds = time.perf_counter() - started
+        return summary
 
-        seen: dict[str, KnowledgeDocument] = {}
-        for doc in report.documents:
-            if doc.id in seen:
-                summary.skipped += 1
-                reason = f"duplicate document id '{doc.id}' (already in {seen[doc.id].source})"
-                summary.failures.append((doc.source, reason))
-                if on_failure:
-                    on_failure(doc.source, reason)
-                continue
-            seen[doc.id] = doc
-
+    def _changed(
+        self, documents: dict[str, KnowledgeDocument], summary: IngestSummary
+    ) -> list[tuple[KnowledgeDocument, Document]]:
+        """The documents that are new or changed since they were last ingested, counted in `summary`."""
         work: list[tuple[KnowledgeDocument, Document]] = []
-        for doc in seen.values():
+        for doc in documents.values():
             llama_doc = to_llama_document(doc)
             existing = self.store.docstore.get_document_hash(doc.id)
             if existing == llama_doc.hash and self.store.kv.get(doc.id, KnowledgeStore.MANIFEST):
@@ -167,8 +185,9 @@ class Ingestor:
             else:
                 summary.added += 1
             work.append((doc, llama_doc))
+        return work
 
-        show = sys.stderr.isatty() if progress is None else progress
+    def _ingest_all(self, work: list[tuple[KnowledgeDocument, Document]], summary: IngestSummary, show: bool) -> None:
         bar = None
         if show and work:
             from tqdm import tqdm
@@ -181,11 +200,6 @@ class Ingestor:
                 bar.update(len(batch))
         if bar:
             bar.close()
-
-        if prune:
-            summary.pruned = self._prune(paths, set(seen), {Path(p).resolve() for p, _ in summary.failures})
-        summary.seconds = time.perf_counter() - started
-        return summary
 
     def _ingest_batch(self, batch: list[tuple[KnowledgeDocument, Document]]) -> int:
         kv = self.store.kv

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llama_index.core.schema import MetadataMode
 from llama_index.core.storage.docstore.keyval_docstore import KVDocumentStore
@@ -22,6 +22,10 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 from assistant.errors import DataDirError, GalaxyError, IndexModelMismatch, StoreUnavailable
 from assistant.settings import ChromaSettings, Settings
 from assistant.sqlite import open_db
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
+    from chromadb.api.types import Metadata
 
 log = logging.getLogger(__name__)
 
@@ -98,11 +102,15 @@ class UpsertChromaVectorStore(ChromaVectorStore):
     """Chroma store whose `add` is an upsert: chunk ids are deterministic, so replaying an interrupted batch
     overwrites instead of duplicating."""
 
+    # Spelled out: the synthesised __init__ type checkers derive from the pydantic fields lacks this argument.
+    def __init__(self, chroma_collection: Collection) -> None:
+        super().__init__(chroma_collection=chroma_collection)
+
     def add(self, nodes, **add_kwargs: Any) -> list[str]:
         ids: list[str] = []
         for start in range(0, len(nodes), 1000):
             batch = nodes[start : start + 1000]
-            metadatas = []
+            metadatas: list[Metadata] = []
             for node in batch:
                 meta = node_to_metadata_dict(node, remove_text=True, flat_metadata=True)
                 metadatas.append({k: ("" if v is None else v) for k, v in meta.items()})

@@ -13,14 +13,15 @@ import re
 import string
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from assistant.errors import LoadError
-from assistant.knowledge.documents import KINDS, KnowledgeDocument
+from assistant.knowledge.documents import KINDS, Kind, KnowledgeDocument, is_kind
 from assistant.knowledge.loaders.common import doc_id_for, read_text
 from assistant.text.language import SUPPORTED, detect_language
 
@@ -71,7 +72,7 @@ class CsvMapping:
     language: Columns = None
     status: Columns = None
     #: Kind of every document of the file; `kind_column` (values among KINDS) overrides it per row.
-    kind: str = "solution"
+    kind: Kind = "solution"
     kind_column: Columns = None
     #: Provider built from the row when the provider column is empty, e.g. "UNDP Accelerator Lab {country}";
     #: `{column}` is that column's value; the template is skipped when a referenced value is empty.
@@ -135,7 +136,7 @@ def _norm_header(name: str) -> str:
 
 def guess_mapping(header: Sequence[str]) -> CsvMapping:
     """A mapping from common header names; list fields also take numbered columns ("sdg_1", "sdgs-tag-2")."""
-    chosen: dict[str, list[str]] = {}
+    chosen: dict[str, Any] = {}  # CsvMapping's keyword arguments: column fields only
     normalised = [(_norm_header(h), h) for h in header]
     for field_name, names in _GUESSES.items():
         found: list[str] = []
@@ -174,7 +175,7 @@ class _Resolved:
     columns: dict[str, list[int]]
     template: str | None
     template_fields: list[int]
-    kind: str
+    kind: Kind
 
 
 def _resolve(mapping: CsvMapping, header: list[str]) -> _Resolved:
@@ -342,10 +343,173 @@ def _read_table(path: Path) -> tuple[list[str], list[list[str]]]:
     return header, list(reader)
 
 
-def load_csv(path: Path, mapping: CsvMapping | None = None) -> list[KnowledgeDocument]:
-    from assistant.text.geo import find_places, region_of
+class _Row:
+    """One data row, read through the resolved columns."""
+
+    def __init__(self, cells: list[str], resolved: _Resolved):
+        self.cells = cells
+        self.resolved = resolved
+
+    def has(self, name: str) -> bool:
+        """Whether the mapping gives the field any column."""
+        return bool(self.resolved.columns[name])
+
+    def values(self, name: str) -> list[str]:
+        """The non-empty cells of the field's columns, in column order."""
+        out = []
+        for i in self.resolved.columns[name]:
+            if i < len(self.cells):
+                cell = self.cells[i].strip()
+                if cell:
+                    out.append(cell)
+        return out
+
+    def first(self, name: str) -> str | None:
+        found = self.values(name)
+        return found[0] if found else None
+
+
+def _row_countries(row: _Row, text: str, unknown: set[str]) -> list[str]:
+    from assistant.text.geo import find_places
+
+    if row.has("countries"):
+        return _countries(row.values("countries"), unknown)
+    return list(find_places(text[:5000]).countries)
+
+
+def _row_sdgs(row: _Row, text: str) -> list[int]:
     from assistant.text.sdg import find_sdgs
 
+    if row.has("sdgs"):
+        return _sdgs(row.values("sdgs"))
+    return find_sdgs(text[:5000])[:4]
+
+
+def _row_language(row: _Row, text: str) -> str:
+    language = None
+    if row.has("language"):
+        language = _language_code(row.first("language") or "")
+    if language is None:
+        language = detect_language(text[:DETECT_CHARS])
+    return language
+
+
+def _row_provider(row: _Row) -> str | None:
+    """The provider column, else the provider template filled from the row (when every value it needs is there)."""
+    provider = row.first("provider")
+    template = row.resolved.template
+    if provider is None and template:
+        parts = [row.cells[i].strip() if i < len(row.cells) else "" for i in row.resolved.template_fields]
+        if all(parts):
+            provider = template.format(*parts)
+    return provider
+
+
+def _row_kind(row: _Row) -> Kind:
+    """The row's kind column when it holds a value, else the file's kind."""
+    row_kind = (row.first("kind_column") or "").strip().lower() if row.has("kind_column") else ""
+    if not row_kind:
+        return row.resolved.kind
+    if not is_kind(row_kind):
+        raise ValueError(f"unknown kind {row_kind!r}")
+    return row_kind
+
+
+def _row_document(
+    row: _Row, doc_id: str, title: str, summary: str, body: str, path: Path, unknown: set[str]
+) -> KnowledgeDocument:
+    """The row's document; an invalid row raises ValueError or pydantic's ValidationError."""
+    from assistant.text.geo import region_of
+
+    text = f"{title}\n{summary}\n{body}"
+    countries = _row_countries(row, text, unknown)
+    sdgs = _row_sdgs(row, text)
+    themes = [t for cell in row.values("themes") for t in _split(cell)]
+    # organisation names often contain commas ("Ministry of Health, Kenya"): only ; | and newlines split
+    partners = [p for cell in row.values("partners") for p in _split(cell, commas=False)]
+    language = _row_language(row, text)
+    provider = _row_provider(row)
+    kind = _row_kind(row)
+    return KnowledgeDocument(
+        id=doc_id,
+        kind=kind,
+        title=title,
+        summary=summary,
+        body=body,
+        countries=countries,
+        region=row.first("region") or (region_of(countries[0]) if countries else None),
+        sdgs=sdgs,
+        themes=themes,
+        provider=provider,
+        partners=partners,
+        contact=row.first("contact"),
+        url=row.first("url"),
+        language=language,
+        status=row.first("status"),
+        source=str(path),
+    )
+
+
+def _failure_reason(exc: ValidationError | ValueError | LoadError) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:3])
+    if isinstance(exc, LoadError):
+        return exc.reason
+    return str(exc).splitlines()[0]
+
+
+@dataclass
+class _Loaded:
+    documents: list[KnowledgeDocument] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    unknown_countries: set[str] = field(default_factory=set)
+
+
+def _load_rows(path: Path, rows: list[list[str]], resolved: _Resolved) -> _Loaded:
+    """Every row with a title or text, as a document; invalid rows are collected as failures."""
+    stem_id = doc_id_for(path)
+    loaded = _Loaded()
+    seen_ids: set[str] = set()
+    for number, cells in enumerate(rows, start=1):
+        if not any(cell.strip() for cell in cells):
+            continue
+        row = _Row(cells, resolved)
+        title = " ".join((row.first("title") or "").split())
+        summary = row.first("summary") or ""
+        body = "\n\n".join(row.values("body"))
+        if not title and not body and not summary:
+            continue  # nothing to index
+        try:
+            doc_id = row.first("id") or f"{stem_id}-{number}"
+            if doc_id in seen_ids:
+                raise ValueError(f"duplicate id {doc_id!r}")
+            title = title or _short_title(body or summary)
+            document = _row_document(row, doc_id, title, summary, body, path, loaded.unknown_countries)
+        except (ValidationError, ValueError, LoadError) as exc:
+            loaded.failures.append(f"row {number}: {_failure_reason(exc)}")
+            continue
+        seen_ids.add(doc_id)
+        loaded.documents.append(document)
+    return loaded
+
+
+def _report(path: Path, loaded: _Loaded) -> None:
+    """Log what was ignored or skipped; raise when no row made a document."""
+    unknown = loaded.unknown_countries
+    if unknown:
+        log.info(
+            "%s: %d country values not recognised, ignored: %s", path, len(unknown), ", ".join(sorted(unknown)[:10])
+        )
+    failures = loaded.failures
+    if failures:
+        if not loaded.documents:
+            raise LoadError(path, f"no valid row: all {len(failures)} rows failed (first: {failures[0]})")
+        log.warning("%s: %d rows skipped (first: %s)", path, len(failures), failures[0])
+    if not loaded.documents:
+        raise LoadError(path, "no row has a title or text")
+
+
+def load_csv(path: Path, mapping: CsvMapping | None = None) -> list[KnowledgeDocument]:
     path = Path(path)
     header, rows = _read_table(path)
     if not rows:
@@ -355,112 +519,9 @@ def load_csv(path: Path, mapping: CsvMapping | None = None) -> list[KnowledgeDoc
     if not (cols["title"] or cols["body"] or cols["summary"]):
         shown = ", ".join(header[:12]) + (", ..." if len(header) > 12 else "")
         raise LoadError(path, f"no title or text column found (columns: {shown})")
-
-    stem_id = doc_id_for(path)
-    documents: list[KnowledgeDocument] = []
-    seen_ids: set[str] = set()
-    failures: list[str] = []
-    unknown_countries: set[str] = set()
-
-    for number, row in enumerate(rows, start=1):
-        if not any(cell.strip() for cell in row):
-            continue
-
-        def values(name: str) -> list[str]:
-            out = []
-            for i in cols[name]:
-                if i < len(row):
-                    cell = row[i].strip()
-                    if cell:
-                        out.append(cell)
-            return out
-
-        def first(name: str) -> str | None:
-            found = values(name)
-            return found[0] if found else None
-
-        title = " ".join((first("title") or "").split())
-        summary = first("summary") or ""
-        body = "\n\n".join(values("body"))
-        if not title and not body and not summary:
-            continue  # nothing to index
-        try:
-            if not title:
-                title = _short_title(body or summary)
-            doc_id = first("id") or f"{stem_id}-{number}"
-            if doc_id in seen_ids:
-                raise ValueError(f"duplicate id {doc_id!r}")
-
-            text = f"{title}\n{summary}\n{body}"
-            if cols["countries"]:
-                countries = _countries(values("countries"), unknown_countries)
-            else:
-                countries = list(find_places(text[:5000]).countries)
-            if cols["sdgs"]:
-                sdgs = _sdgs(values("sdgs"))
-            else:
-                sdgs = find_sdgs(text[:5000])[:4]
-            themes = [t for cell in values("themes") for t in _split(cell)]
-            # organisation names often contain commas ("Ministry of Health, Kenya"): only ; | and newlines split
-            partners = [p for cell in values("partners") for p in _split(cell, commas=False)]
-            language = None
-            if cols["language"]:
-                language = _language_code(first("language") or "")
-            if language is None:
-                language = detect_language(text[:DETECT_CHARS])
-            provider = first("provider")
-            if provider is None and resolved.template:
-                parts = [row[i].strip() if i < len(row) else "" for i in resolved.template_fields]
-                if all(parts):
-                    provider = resolved.template.format(*parts)
-            kind = resolved.kind
-            if cols["kind_column"]:
-                row_kind = (first("kind_column") or "").strip().lower()
-                if row_kind:
-                    if row_kind not in KINDS:
-                        raise ValueError(f"unknown kind {row_kind!r}")
-                    kind = row_kind
-            document = KnowledgeDocument(
-                id=doc_id,
-                kind=kind,
-                title=title,
-                summary=summary,
-                body=body,
-                countries=countries,
-                region=first("region") or (region_of(countries[0]) if countries else None),
-                sdgs=sdgs,
-                themes=themes,
-                provider=provider,
-                partners=partners,
-                contact=first("contact"),
-                url=first("url"),
-                language=language,
-                status=first("status"),
-                source=str(path),
-            )
-        except (ValidationError, ValueError, LoadError) as exc:
-            reason = exc.reason if isinstance(exc, LoadError) else str(exc).splitlines()[0]
-            if isinstance(exc, ValidationError):
-                reason = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:3])
-            failures.append(f"row {number}: {reason}")
-            continue
-        seen_ids.add(doc_id)
-        documents.append(document)
-
-    if unknown_countries:
-        log.info(
-            "%s: %d country values not recognised, ignored: %s",
-            path,
-            len(unknown_countries),
-            ", ".join(sorted(unknown_countries)[:10]),
-        )
-    if failures:
-        if not documents:
-            raise LoadError(path, f"no valid row: all {len(failures)} rows failed (first: {failures[0]})")
-        log.warning("%s: %d rows skipped (first: %s)", path, len(failures), failures[0])
-    if not documents:
-        raise LoadError(path, "no row has a title or text")
-    return documents
+    loaded = _load_rows(path, rows, resolved)
+    _report(path, loaded)
+    return loaded.documents
 
 
 def load_acclabs(path: Path) -> list[KnowledgeDocument]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
@@ -147,16 +148,10 @@ def _dac_theme(code: str | None, vocabulary: str | None) -> str | None:
     return DAC_THEMES.get(category) or DAC_THEMES.get(category[:2] + "0")
 
 
-def activity_document(activity: Element, path: Path, default_lang: str | None = None) -> KnowledgeDocument:
-    from assistant.text.geo import country_code, region_of
-
-    lang = (activity.get(XML_LANG) or default_lang or "").lower() or None
-    identifier = _text(activity.find("iati-identifier"))
-    if not identifier:
-        raise ValueError("activity without iati-identifier")
-
+def _texts(activity: Element, identifier: str, lang: str | None) -> tuple[str, str | None, str, str]:
+    """(title, title language, summary, body): the body joins the distinct descriptions, the summary is the
+    general one (type 1) or the first, shortened; a missing title falls back on the description, then the id."""
     title, title_lang = _narrative(activity.find("title"), lang)
-
     descriptions: list[tuple[str, str]] = []
     for description in activity.findall("description"):
         text, _ = _narrative(description, lang)
@@ -164,18 +159,25 @@ def activity_document(activity: Element, path: Path, default_lang: str | None = 
             descriptions.append((description.get("type") or "1", text))
     general = [d for t, d in descriptions if t == "1"]
     first_description = general[0] if general else (descriptions[0][1] if descriptions else "")
-    summary = _truncate(first_description)
-    body = "\n\n".join(d for _, d in descriptions)
     if not title:
         title = _truncate(first_description, 120) if first_description else identifier
+    return title, title_lang, _truncate(first_description), "\n\n".join(d for _, d in descriptions)
+
+
+def _countries(activity: Element) -> list[str]:
+    from assistant.text.geo import country_code
 
     countries: list[str] = []
     for recipient in activity.findall("recipient-country"):
         code = country_code((recipient.get("code") or "").strip())
         if code and code not in countries:
             countries.append(code)
+    return countries
 
-    sdgs: list[int] = []
+
+def _sdgs_and_themes(activity: Element) -> tuple[list[int], list[str]]:
+    """SDGs from SDG tags and SDG sector vocabularies; themes from the DAC sectors."""
+    sdgs: list[int | None] = []
     for tag in activity.findall("tag"):
         if tag.get("vocabulary") in ("2", "3"):
             sdgs.append(_sdg_from_code(tag.get("code")))
@@ -188,65 +190,92 @@ def activity_document(activity: Element, path: Path, default_lang: str | None = 
         theme = _dac_theme(sector.get("code"), vocabulary)
         if theme and theme not in themes:
             themes.append(theme)
+    return [s for s in sdgs if s], themes
 
-    organisations: list[OrgRef] = []
+
+def _attribute(element: Element, name: str) -> str | None:
+    """The attribute's value without surrounding spaces; None when missing or blank."""
+    return (element.get(name) or "").strip() or None
+
+
+def _reporting_org(activity: Element, lang: str | None) -> OrgRef | None:
     reporting = activity.find("reporting-org")
-    reporting_name = None
-    if reporting is not None:
-        reporting_name = _narrative(reporting, lang)[0] or (reporting.get("ref") or "").strip() or None
-        if reporting_name:
-            organisations.append(
-                OrgRef(
-                    name=reporting_name,
-                    role="reporting",
-                    ref=(reporting.get("ref") or "").strip() or None,
-                    org_type=(reporting.get("type") or "").strip() or None,
-                )
-            )
+    if reporting is None:
+        return None
+    name = _narrative(reporting, lang)[0] or _attribute(reporting, "ref")
+    if not name:
+        return None
+    return OrgRef(name=name, role="reporting", ref=_attribute(reporting, "ref"), org_type=_attribute(reporting, "type"))
+
+
+def _participants(activity: Element, lang: str | None) -> list[OrgRef]:
     participants: list[OrgRef] = []
     for org in activity.findall("participating-org"):
-        ref = (org.get("ref") or "").strip() or None
+        ref = _attribute(org, "ref")
         name = _narrative(org, lang)[0] or ref
         if not name:
             continue
         role = ROLE.get((org.get("role") or "").strip(), "partner")
-        participants.append(OrgRef(name=name, role=role, ref=ref, org_type=(org.get("type") or "").strip() or None))
-    organisations += participants
+        participants.append(OrgRef(name=name, role=role, ref=ref, org_type=_attribute(org, "type")))
+    return participants
+
+
+def _provider_and_partners(participants: list[OrgRef], reporting: OrgRef | None) -> tuple[str | None, list[str]]:
+    """The provider is the first implementing organisation, else the reporting one; the others are partners."""
     implementing = [o.name for o in participants if o.role == "implementing"]
-    provider = implementing[0] if implementing else reporting_name
+    provider = implementing[0] if implementing else (reporting.name if reporting else None)
     partners: list[str] = []
-    for org in participants:
-        if org.name != provider and org.name not in partners:
-            partners.append(org.name)
+    for participant in participants:
+        if participant.name != provider and participant.name not in partners:
+            partners.append(participant.name)
+    return provider, partners
 
+
+def _status(activity: Element) -> str | None:
     status_element = activity.find("activity-status")
-    status = None
-    if status_element is not None:
-        code = (status_element.get("code") or "").strip()
-        status = STATUS.get(code, code or None)
+    if status_element is None:
+        return None
+    code = (status_element.get("code") or "").strip()
+    return STATUS.get(code, code or None)
 
-    url = None
+
+def _url(activity: Element) -> str | None:
     for link in activity.findall("document-link"):
-        if (link.get("url") or "").strip():
-            url = link.get("url").strip()
-            break
-    contact = None
+        url = _attribute(link, "url")
+        if url:
+            return url
+    return None
+
+
+def _contact(activity: Element) -> str | None:
     for email in activity.findall("contact-info/email"):
         if _text(email):
-            contact = _text(email)
-            break
+            return _text(email)
+    return None
 
-    year = None
+
+def _start_year(activity: Element) -> int | None:
     dates = {d.get("type"): d.get("iso-date") or "" for d in activity.findall("activity-date")}
     for kind in ("2", "1"):  # actual start, planned start
         if re.match(r"^\d{4}", dates.get(kind, "")):
-            year = int(dates[kind][:4])
-            break
+            return int(dates[kind][:4])
+    return None
 
+
+def activity_document(activity: Element, path: Path, default_lang: str | None = None) -> KnowledgeDocument:
+    from assistant.text.geo import region_of
+
+    lang = (activity.get(XML_LANG) or default_lang or "").lower() or None
+    identifier = _text(activity.find("iati-identifier"))
+    if not identifier:
+        raise ValueError("activity without iati-identifier")
+    title, title_lang, summary, body = _texts(activity, identifier, lang)
+    countries = _countries(activity)
+    sdgs, themes = _sdgs_and_themes(activity)
+    reporting = _reporting_org(activity, lang)
+    participants = _participants(activity, lang)
+    provider, partners = _provider_and_partners(participants, reporting)
     language = title_lang if title_lang in SUPPORTED else None
-    if language is None:
-        language = detect_language(f"{title}\n{body}"[:1000])
-
     return KnowledgeDocument(
         id=identifier,
         kind="solution",
@@ -255,55 +284,59 @@ def activity_document(activity: Element, path: Path, default_lang: str | None = 
         body=body,
         countries=countries,
         region=region_of(countries[0]) if countries else None,
-        sdgs=[s for s in sdgs if s],
+        sdgs=sdgs,
         themes=themes,
         provider=provider,
         partners=partners,
-        organisations=organisations,
-        contact=contact,
-        url=url,
-        language=language,
-        status=status,
-        year=year,
+        organisations=([reporting] if reporting else []) + participants,
+        contact=_contact(activity),
+        url=_url(activity),
+        language=language or detect_language(f"{title}\n{body}"[:1000]),
+        status=_status(activity),
+        year=_start_year(activity),
         source=str(path),
     )
+
+
+def _activities(path: Path) -> Iterator[tuple[Element, str | None]]:
+    """Each <iati-activity> with the file's default language, streamed: each is dropped from the tree once it
+    was handled, so memory stays flat on big publisher files."""
+    with Path(path).open("rb") as handle:
+        events = _iterparse(handle, events=("start", "end"))
+        first = next(events, None)
+        if first is None:
+            raise LoadError(path, "no XML content")
+        root = first[1]  # the first event starts the root element
+        if _local(root.tag) != "iati-activities":
+            raise LoadError(path, f"not an IATI activities file (root element <{_local(root.tag)}>)")
+        default_lang = root.get(XML_LANG)
+        depth = 1
+        for event, element in events:
+            if event == "start":
+                depth += 1
+                continue
+            depth -= 1
+            if depth == 1 and element.tag == "iati-activity":
+                try:
+                    yield element, default_lang
+                finally:
+                    root.remove(element)
 
 
 def load_iati(path: Path) -> list[KnowledgeDocument]:
     documents: list[KnowledgeDocument] = []
     failures: list[str] = []
     seen: set[str] = set()
-    root: Element | None = None
-    default_lang: str | None = None
-    depth = 0
-    number = 0
-    with Path(path).open("rb") as handle:
-        for event, element in _iterparse(handle, events=("start", "end")):
-            if event == "start":
-                depth += 1
-                if root is None:
-                    root = element
-                    if _local(element.tag) != "iati-activities":
-                        raise LoadError(path, f"not an IATI activities file (root element <{_local(element.tag)}>)")
-                    default_lang = element.get(XML_LANG)
-                continue
-            depth -= 1
-            if depth != 1 or element.tag != "iati-activity":
-                continue
-            number += 1
-            try:
-                document = activity_document(element, path, default_lang)
-                if document.id in seen:
-                    raise ValueError(f"duplicate iati-identifier {document.id!r}")
-            except (ValidationError, ValueError) as exc:
-                failures.append(f"activity {number}: {str(exc).splitlines()[0]}")
-            else:
-                seen.add(document.id)
-                documents.append(document)
-            finally:
-                root.remove(element)  # keep memory flat on big publisher files
-    if root is None:
-        raise LoadError(path, "no XML content")
+    for number, (element, default_lang) in enumerate(_activities(path), start=1):
+        try:
+            document = activity_document(element, path, default_lang)
+            if document.id in seen:
+                raise ValueError(f"duplicate iati-identifier {document.id!r}")
+        except (ValidationError, ValueError) as exc:
+            failures.append(f"activity {number}: {str(exc).splitlines()[0]}")
+            continue
+        seen.add(document.id)
+        documents.append(document)
     if failures:
         if not documents:
             raise LoadError(path, f"no valid activity: all {len(failures)} failed (first: {failures[0]})")

@@ -5,10 +5,14 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.errors import LoadError
 from assistant.knowledge.documents import KnowledgeDocument
 from assistant.knowledge.loaders.common import document_from_text
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 log = logging.getLogger(__name__)
 
@@ -34,15 +38,14 @@ def _metadata_title(reader) -> str | None:
     return title[:200]
 
 
-def load_pdf(path: Path) -> list[KnowledgeDocument]:
+def _open(path: Path) -> PdfReader:
+    """A reader of the PDF, decrypted when it is protected by an empty password only."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     with path.open("rb") as handle:
         head = handle.read(1024)
     if b"%PDF-" not in head:
         raise LoadError(path, "not a PDF file (no %PDF- header)")
-
     reader = PdfReader(path)
     if reader.is_encrypted:
         # Many PDFs are "encrypted" only to restrict printing/editing, with an empty user password.
@@ -52,6 +55,12 @@ def load_pdf(path: Path) -> list[KnowledgeDocument]:
             raise LoadError(path, f"the PDF is encrypted and cannot be decrypted ({exc})") from exc
         if not opened:
             raise LoadError(path, "the PDF is encrypted (password-protected); provide an unprotected copy")
+    return reader
+
+
+def _page_texts(path: Path, reader: PdfReader) -> list[str]:
+    """The non-blank text of every page that can be read (one damaged page does not lose the others)."""
+    from pypdf.errors import PdfReadError
 
     try:
         pages = reader.pages
@@ -60,13 +69,12 @@ def load_pdf(path: Path) -> list[KnowledgeDocument]:
         raise LoadError(path, f"the PDF is damaged: its page tree cannot be read ({exc})") from exc
     if count == 0:
         raise LoadError(path, "the PDF has no pages")
-
     texts: list[str] = []
     errors: list[str] = []
     for number in range(count):
         try:
             page_text = pages[number].extract_text() or ""
-        except Exception as exc:  # one damaged page should not lose the others
+        except Exception as exc:  # whatever a damaged page raises
             errors.append(f"page {number + 1}: {type(exc).__name__}: {exc}")
             continue
         page_text = _BLANK_RUNS.sub("\n\n", page_text.replace("\x00", "")).strip()
@@ -76,8 +84,12 @@ def load_pdf(path: Path) -> list[KnowledgeDocument]:
         if not texts:
             raise LoadError(path, f"the PDF is damaged: no page could be read ({errors[0]})")
         log.warning("%s: %d of %d pages could not be read (%s)", path, len(errors), count, errors[0])
+    return texts
 
-    text = "\n\n".join(texts)
+
+def load_pdf(path: Path) -> list[KnowledgeDocument]:
+    reader = _open(path)
+    text = "\n\n".join(_page_texts(path, reader))
     if sum(ch.isalnum() for ch in text) < 3:
         raise LoadError(path, "the PDF has no extractable text (scanned image?); run OCR on it first")
     return [document_from_text(path, text, title=_metadata_title(reader))]
