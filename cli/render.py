@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from assistant.text.locales import phrase
+
 
 def partners_command_output(
     services, need: str, country: str | None = None, as_json: bool = False, seeker_org: str | None = None, k: int = 5
@@ -14,13 +16,7 @@ def partners_command_output(
         return json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
     lines: list[str] = []
     if not result.partners:
-        lines.append(
-            {
-                "fr": "Aucun partenaire pertinent trouvé dans la base.",
-                "es": "No se encontró ningún socio pertinente en la base.",
-                "pt": "Nenhum parceiro relevante encontrado na base.",
-            }.get(result.language, "No relevant partner found in the knowledge base.")
-        )
+        lines.append(phrase(result.language, "cli.no_partner"))
     for i, p in enumerate(result.partners, 1):
         where = ", ".join(p.countries[:3])
         lines.append(f"{i}. {p.name}  [{p.kind}{'; ' + where if where else ''}]  score {p.score:.3f}")
@@ -29,9 +25,7 @@ def partners_command_output(
             lines.append(f"   - {c.title} ({c.doc_id}){' ' + c.url if c.url else ''}")
     if result.funding:
         lines.append("")
-        lines.append(
-            {"fr": "Financements :", "es": "Financiación:", "pt": "Financiamento:"}.get(result.language, "Funding:")
-        )
+        lines.append(phrase(result.language, "cli.funding"))
         for f in result.funding:
             lines.append(f"* {f['title']} ({f['doc_id']}){' ' + f['url'] if f.get('url') else ''}")
             if f.get("reason"):

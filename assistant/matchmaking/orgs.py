@@ -18,272 +18,43 @@ Organisations that co-occur in a document (provider + partners of a solution, pa
 linked: those links and the index's partner counts form the partner graph (`Organisation.partners`).
 
 Where a solution names no organisation at all, its origin country stands in (kind "country"); UNDP Accelerator Lab
-records ("UNDP Accelerator Lab <Country>") are kind "lab", placed in the lab's country.
+records ("UNDP Accelerator Lab <Country>") are kind "lab", placed in the lab's country. Names are read by
+assistant.matchmaking.names, records are `Organisation`s (.organisation), the index is parsed by .iati_index.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
 from assistant.knowledge.documents import KnowledgeDocument
-from assistant.text.geo import COUNTRIES, country_code, country_name
-from assistant.text.sdg import find_sdgs
-from assistant.text.textproc import fold
-
-#: Roles an organisation can hold on a document; "profile" is its own organisation document.
-ROLES = ("profile", "provider", "implementing", "funding", "accountable", "extending", "reporting", "partner")
-
-#: IATI organisation-type codes (OrganisationType codelist) -> the corpus's org_type vocabulary.
-IATI_ORG_TYPES = {
-    "10": "government",
-    "11": "government",
-    "15": "government",
-    "21": "ngo",
-    "22": "ngo",
-    "23": "ngo",
-    "24": "ngo",
-    "30": "private",
-    "40": "un-agency",
-    "60": "foundation",
-    "70": "private",
-    "71": "private",
-    "72": "private",
-    "73": "private",
-    "80": "research",
-    "90": "other",
-}
-#: IATI types whose organisation is based where it implements (national / partner-country NGOs).
-_LOCAL_IATI_TYPES = {"22", "24"}
-#: The index's `codeforiati:organisation-type` names -> org_type.
-_INDEX_TYPE_NAMES = {
-    "government": "government",
-    "other public sector": "government",
-    "international ngo": "ngo",
-    "national ngo": "ngo",
-    "regional ngo": "ngo",
-    "partner country based ngo": "ngo",
-    "public private partnership": "private",
-    "multilateral": "un-agency",
-    "foundation": "foundation",
-    "private sector": "private",
-    "academic, training and research": "research",
-}
-
-#: Placeholder names publishers use instead of an organisation: never registered.
-PLACEHOLDER_NAMES = frozenset(
-    {
-        "information redacted",
-        "redacted",
-        "public sector institutions",
-        "international ngo",
-        "national ngo",
-        "private sector",
-        "government",
-        "unknown",
-        "not available",
-        "n a",
-        "na",
-        "none",
-        "other",
-        "others",
-        "various",
-        "anonymous",
-        "confidential",
-        "tbd",
-        "to be determined",
-        "multiple",
-        "local partners",
-        "partners",
-    }
+from assistant.matchmaking.iati_index import (
+    IATI_ORG_TYPES,
+    LOCAL_IATI_TYPES,
+    MAX_ALIAS_WORDS,
+    Edge,
+    IndexEntry,
+    apply_entry,
+    partner_edges,
+    read_index,
 )
+from assistant.matchmaking.names import is_placeholder, lab_country, looks_like_acronym, name_key, slug, split_acronym
+from assistant.matchmaking.organisation import Organisation, merge_into
+from assistant.text.geo import country_name
 
-_LAB = re.compile(r"^\s*UNDP\s+Accelerator\s+Lab\s+(?:of\s+|in\s+)?(.+?)\s*$", re.IGNORECASE)
-_PAREN_ACRONYM = re.compile(r"^(?P<full>.*?\S)\s*\((?P<acr>[^()]+)\)\s*$")
-_ACRONYM_SHAPE = re.compile(r"^[A-Z0-9][A-Za-z0-9&.\-]{1,14}$")
+#: Names tests and bench/partners_eval.py import from here.
+__all__ = ["OrgRegistry", "Organisation", "lab_country", "name_key", "split_acronym"]
+
 #: Claim strengths of names and acronyms: a primary name or declared acronym (organisation document, the index's
 #: recognised entries) over a synonym, over a name from the index's unrecognised entries.
 STRONG, SYNONYM, WEAK = 3, 2, 1
-#: An index synonym longer than this is a description, not a name.
-_MAX_ALIAS_WORDS = 14
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# Names
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def name_key(name: str) -> str:
-    """The de-duplication key of a name: folded (case, accents), '&' read as 'and', punctuation dropped,
-    a leading 'the' dropped, single spaces. Arabic and other scripts are kept."""
-    text = fold(name or "").replace("&", " and ")
-    text = re.sub(r"[\W_]+", " ", text).split()
-    if len(text) > 1 and text[0] == "the":
-        text = text[1:]
-    return " ".join(text)
-
-
-def looks_like_acronym(text: str) -> bool:
-    text = (text or "").strip()
-    return bool(_ACRONYM_SHAPE.match(text)) and sum(ch.isupper() for ch in text) >= 2
-
-
-def split_acronym(name: str) -> tuple[str, str | None]:
-    """("Food and Agriculture Organization", "FAO") from "Food and Agriculture Organization (FAO)", from
-    "FAO/Food and Agriculture Organization" or "Food and Agriculture Organization/FAO"; (name, None) otherwise."""
-    name = " ".join((name or "").split())
-    match = _PAREN_ACRONYM.match(name)
-    if match and looks_like_acronym(match.group("acr").strip()) and len(match.group("full").split()) >= 2:
-        return match.group("full").strip(" -,"), match.group("acr").strip()
-    if name.count("/") == 1:
-        left, right = (part.strip() for part in name.split("/"))
-        if looks_like_acronym(left) and len(right.split()) >= 2:
-            return right, left
-        if looks_like_acronym(right) and len(left.split()) >= 2:
-            return left, right
-    return name, None
-
-
-def is_placeholder(name: str) -> bool:
-    key = name_key(name)
-    return not key or key in PLACEHOLDER_NAMES
-
-
-def lab_country(name: str) -> str | None:
-    """ISO3 of a "UNDP Accelerator Lab <Country>" name, else None."""
-    match = _LAB.match(name or "")
-    return country_code(match.group(1)) if match else None
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Records
-# ---------------------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Organisation:
-    key: str
-    name: str
-    kind: str = "organisation"  # organisation | lab | country
-    org_type: str | None = None
-    acronym: str | None = None
-    aliases: list[str] = field(default_factory=list)
-    #: Where it is based (HQ, origin of its solutions, the lab's country); first = main.
-    home: list[str] = field(default_factory=list)
-    #: Home countries first, then every country it works in.
-    countries: list[str] = field(default_factory=list)
-    sdgs: Counter = field(default_factory=Counter)
-    themes: Counter = field(default_factory=Counter)
-    offers: list[str] = field(default_factory=list)
-    languages: Counter = field(default_factory=Counter)
-    #: doc_id -> roles it holds there (profile, provider, implementing, funding, partner...).
-    docs: dict[str, set[str]] = field(default_factory=dict)
-    #: Partner graph: other organisation's key -> number of co-occurrences.
-    partners: Counter = field(default_factory=Counter)
-    profile_doc: str | None = None
-    url: str | None = None
-    #: From the IATI index: scope (local | regional | international | unknown), locations, activities by role.
-    scope: str | None = None
-    locations: Counter = field(default_factory=Counter)
-    activities: dict[str, list[str]] = field(default_factory=dict)
-    sources: set[str] = field(default_factory=set)
-
-    @property
-    def hq_known(self) -> bool:
-        """Its home comes from its own profile or the IATI index, not from where its solutions happen."""
-        return bool(self.profile_doc) or ("iati-index" in self.sources and bool(self.home))
-
-    @property
-    def global_south(self) -> bool | None:
-        """True/False from where it is based (geo.COUNTRIES), None when that is unknown."""
-        known = [COUNTRIES[c] for c in self.home if c in COUNTRIES]
-        if not known:
-            return None
-        return any(c.global_south for c in known)
-
-    @property
-    def activity_count(self) -> int:
-        ids = {a for acts in self.activities.values() for a in acts}
-        return len(ids) + len(self.docs)
-
-    def roles(self, doc_id: str) -> set[str]:
-        return self.docs.get(doc_id, set())
-
-    def add_country(self, code: str | None, home: bool = False) -> None:
-        if not code:
-            return
-        if home and code not in self.home:
-            self.home.append(code)
-        if code not in self.countries:
-            self.countries.append(code)
-        if home:  # home countries lead the list
-            self.countries.sort(key=lambda c: (c not in self.home, self.home.index(c) if c in self.home else 0))
-
-    def to_dict(self) -> dict:
-        return {
-            "key": self.key,
-            "name": self.name,
-            "kind": self.kind,
-            "org_type": self.org_type,
-            "acronym": self.acronym,
-            "aliases": self.aliases,
-            "home": self.home,
-            "countries": self.countries,
-            "global_south": self.global_south,
-            "sdgs": sorted(self.sdgs),
-            "themes": [t for t, _ in self.themes.most_common()],
-            "offers": self.offers,
-            "languages": sorted(self.languages),
-            "docs": {d: sorted(r) for d, r in self.docs.items()},
-            "partners": dict(self.partners.most_common()),
-        }
-
-
-def _merge_into(target: Organisation, other: Organisation) -> None:
-    if len(other.name) > len(target.name) and not looks_like_acronym(other.name):
-        target.aliases.append(target.name)
-        target.name = other.name
-    else:
-        target.aliases.append(other.name)
-    for alias in other.aliases:
-        if alias not in target.aliases and alias != target.name:
-            target.aliases.append(alias)
-    target.aliases = [a for i, a in enumerate(target.aliases) if a != target.name and a not in target.aliases[:i]]
-    target.org_type = target.org_type or other.org_type
-    target.acronym = target.acronym or other.acronym
-    for code in other.home:
-        target.add_country(code, home=True)
-    for code in other.countries:
-        target.add_country(code)
-    target.sdgs.update(other.sdgs)
-    target.themes.update(other.themes)
-    target.offers += [o for o in other.offers if o not in target.offers]
-    target.languages.update(other.languages)
-    for doc_id, roles in other.docs.items():
-        target.docs.setdefault(doc_id, set()).update(roles)
-    target.partners.update(other.partners)
-    target.profile_doc = target.profile_doc or other.profile_doc
-    target.url = target.url or other.url
-    target.scope = target.scope or other.scope
-    target.locations.update(other.locations)
-    for role, acts in other.activities.items():
-        target.activities.setdefault(role, [])
-        target.activities[role] += [a for a in acts if a not in target.activities[role]]
-    target.sources |= other.sources
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Registry
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"\s+", "-", name_key(text)) or "org"
+def _pair(a: str, b: str) -> tuple[str, str]:
+    """The key of a link in `edge_docs`: its two ends in order."""
+    return (a, b) if a <= b else (b, a)
 
 
 class OrgRegistry:
@@ -292,14 +63,13 @@ class OrgRegistry:
     def __init__(self) -> None:
         self.orgs: dict[str, Organisation] = {}
         self._names: dict[str, tuple[str, int]] = {}  # name key -> (org key, claim strength)
-        self._acronyms: dict[
-            str, tuple[str | None, int]
-        ] = {}  # acronym key -> (org key or None if ambiguous, strength)
+        #: acronym key -> (org key, or None when two organisations claim it; claim strength)
+        self._acronyms: dict[str, tuple[str | None, int]] = {}
         self._redirect: dict[str, str] = {}  # merged-away key -> surviving key
         self._stubs: dict[str, str] = {}  # index stub -> org key
         #: doc_id -> [(org key, role)] for every document that names an organisation (or stands for a country/lab).
         self.doc_orgs: dict[str, list[tuple[str, str]]] = {}
-        self._pending_edges: list[tuple[str, str, int, str | None]] = []
+        self._pending_edges: list[Edge] = []
         #: Which documents each co-occurrence link comes from (pair of keys, sorted -> doc ids); index links have none.
         self.edge_docs: dict[tuple[str, str], set[str]] = {}
         self._dirty = False
@@ -352,7 +122,7 @@ class OrgRegistry:
         keep, drop = self._canon(keep), self._canon(drop)
         if keep == drop:
             return keep
-        _merge_into(self.orgs[keep], self.orgs.pop(drop))
+        merge_into(self.orgs[keep], self.orgs.pop(drop))
         self._redirect[drop] = keep
         self._dirty = True
         return keep
@@ -399,6 +169,22 @@ class OrgRegistry:
         full, parsed_acronym = split_acronym(name)
         acronym = acronym or parsed_acronym
         bare_acronym = acronym is None and looks_like_acronym(name)
+        found = self._find(name, full, acronym, bare_acronym)
+        if found is None:
+            org = Organisation(key=self._new_key(key or slug(full)), name=full, kind=kind)
+            self.orgs[org.key] = org
+            found = org.key
+        org = self.orgs[found]
+        self._learn(org, name, full, acronym, bare_acronym)
+        org.org_type = org.org_type or org_type
+        org.sources.add(source)
+        if kind != "organisation" and org.kind == "organisation" and not org.profile_doc and source == "documents":
+            org.kind = kind
+        return org
+
+    def _find(self, name: str, full: str, acronym: str | None, bare_acronym: bool) -> str | None:
+        """The organisation a name refers to, merging the records its full name and its acronym point to when
+        they are the same organisation."""
         found = self._lookup(name) or self._lookup(full)
         if acronym:
             by_acronym = self._lookup_acronym(acronym)
@@ -411,11 +197,10 @@ class OrgRegistry:
                     self._acronyms[name_key(acronym)] = (None, STRONG)  # two full names claim it: it identifies neither
         elif bare_acronym and found is None:
             found = self._lookup_acronym(name)
-        if found is None:
-            org = Organisation(key=self._new_key(key or _slug(full)), name=full, kind=kind)
-            self.orgs[org.key] = org
-            found = org.key
-        org = self.orgs[found]
+        return found
+
+    def _learn(self, org: Organisation, name: str, full: str, acronym: str | None, bare_acronym: bool) -> None:
+        """Add a name to its organisation's record (a full name replaces a bare acronym as its name) and claim it."""
         if bare_acronym and not looks_like_acronym(org.name):
             pass  # "FAO" found "Food and Agriculture Organization": nothing to learn
         elif name_key(full) != name_key(org.name) and full not in org.aliases:
@@ -432,11 +217,6 @@ class OrgRegistry:
         else:
             self._claim_name(name, org.key)
             self._claim_name(full, org.key)
-        org.org_type = org.org_type or org_type
-        org.sources.add(source)
-        if kind != "organisation" and org.kind == "organisation" and not org.profile_doc and source == "documents":
-            org.kind = kind
-        return org
 
     def _country_entity(self, code: str) -> Organisation:
         key = f"country:{code}"
@@ -446,64 +226,68 @@ class OrgRegistry:
         return self.orgs[key]
 
     # -- documents -------------------------------------------------------------------------------------------
+    # -- documents -------------------------------------------------------------------------------------------
     def add_document(self, doc: KnowledgeDocument) -> None:
         """Register every organisation a document names, with its role there."""
         involved: list[tuple[Organisation, str]] = []
-
-        def attach(org: Organisation | None, role: str) -> None:
-            if org is None:
-                return
-            org.docs.setdefault(doc.id, set()).add(role)
-            if doc.kind != "funding" or role == "funding":
-                org.languages[doc.language] += 1
-                org.sdgs.update(doc.sdgs)
-                org.themes.update(doc.themes)
-            involved.append((org, role))
-
         if doc.kind == "organisation":
-            org = self.add_name(doc.title, org_type=doc.org_type, acronym=doc.acronym)
-            if org is not None:
-                org.profile_doc = doc.id
-                org.kind = "organisation"
-                org.url = org.url or doc.url
-                for i, code in enumerate(doc.countries):
-                    org.add_country(code, home=i == 0)
-                org.offers += [o for o in doc.offers if o not in org.offers]
-                attach(org, "profile")
+            self._add_profile(doc, involved)
         elif doc.kind == "funding":
             if doc.funder:
-                attach(self.add_name(doc.funder), "funding")
+                _attach(doc, self.add_name(doc.funder), "funding", involved)
+        elif doc.organisations:
+            self._add_participants(doc, involved)
         else:
-            iati = bool(doc.organisations)
-            if iati:
-                for ref in doc.organisations:
-                    org = self.add_name(ref.name, org_type=IATI_ORG_TYPES.get(ref.org_type or ""))
-                    if org is None:
-                        continue
-                    local = ref.org_type in _LOCAL_IATI_TYPES and ref.role == "implementing"
-                    for code in doc.countries:
-                        org.add_country(code, home=local and not org.hq_known)
-                    attach(org, ref.role or "partner")
-            if doc.provider and not iati:
-                code = lab_country(doc.provider)
-                org = self.add_name(doc.provider, kind="lab" if code else "organisation")
-                if org is not None:
-                    if code:
-                        org.add_country(code, home=True)
-                    elif doc.countries:  # a solution starts where its provider is, unless its profile says otherwise
-                        org.add_country(doc.countries[0], home=not org.hq_known)
-                    for c in doc.countries:
-                        org.add_country(c)
-                    attach(org, "provider")
-            for partner in [] if iati else doc.partners:
-                org = self.add_name(partner)
-                if org is not None:
-                    for c in doc.countries:
-                        org.add_country(c)
-                    attach(org, "partner")
-            if not involved and doc.countries:
-                attach(self._country_entity(doc.countries[0]), "provider")
-        # de-duplicate (an organisation can hold two roles) and link co-participants
+            self._add_provider_and_partners(doc, involved)
+        if doc.kind not in ("organisation", "funding") and not involved and doc.countries:
+            _attach(doc, self._country_entity(doc.countries[0]), "provider", involved)
+        self._link(doc, involved)
+
+    def _add_profile(self, doc: KnowledgeDocument, involved: list[tuple[Organisation, str]]) -> None:
+        org = self.add_name(doc.title, org_type=doc.org_type, acronym=doc.acronym)
+        if org is None:
+            return
+        org.profile_doc = doc.id
+        org.kind = "organisation"
+        org.url = org.url or doc.url
+        for i, code in enumerate(doc.countries):
+            org.add_country(code, home=i == 0)
+        org.offers += [o for o in doc.offers if o not in org.offers]
+        _attach(doc, org, "profile", involved)
+
+    def _add_participants(self, doc: KnowledgeDocument, involved: list[tuple[Organisation, str]]) -> None:
+        """An IATI activity's participating organisations, with their roles."""
+        for ref in doc.organisations:
+            org = self.add_name(ref.name, org_type=IATI_ORG_TYPES.get(ref.org_type or ""))
+            if org is None:
+                continue
+            local = ref.org_type in LOCAL_IATI_TYPES and ref.role == "implementing"
+            for code in doc.countries:
+                org.add_country(code, home=local and not org.hq_known)
+            _attach(doc, org, ref.role or "partner", involved)
+
+    def _add_provider_and_partners(self, doc: KnowledgeDocument, involved: list[tuple[Organisation, str]]) -> None:
+        """A solution's provider (a lab is placed in its country) and partners."""
+        if doc.provider:
+            code = lab_country(doc.provider)
+            org = self.add_name(doc.provider, kind="lab" if code else "organisation")
+            if org is not None:
+                if code:
+                    org.add_country(code, home=True)
+                elif doc.countries:  # a solution starts where its provider is, unless its profile says otherwise
+                    org.add_country(doc.countries[0], home=not org.hq_known)
+                for c in doc.countries:
+                    org.add_country(c)
+                _attach(doc, org, "provider", involved)
+        for partner in doc.partners:
+            org = self.add_name(partner)
+            if org is not None:
+                for c in doc.countries:
+                    org.add_country(c)
+                _attach(doc, org, "partner", involved)
+
+    def _link(self, doc: KnowledgeDocument, involved: list[tuple[Organisation, str]]) -> None:
+        """Record who is on the document (one role each) and link a solution's co-participants."""
         seen: dict[str, str] = {}
         for org, role in involved:
             if org.key not in seen or role in ("profile", "provider", "implementing"):
@@ -524,94 +308,67 @@ class OrgRegistry:
         Council"), so a name resolves to the recognised organisation. With `merge_duplicates`, an unrecognised
         entry whose name resolves to a recognised one is merged into it (fewer, better connected records);
         by default every entry stays its own record, as in the index's partner graph."""
-        data = source if isinstance(source, Mapping) else json.loads(Path(source).read_text(encoding="utf-8"))
-        entries = sorted(data.items(), key=lambda item: bool((item[1].get("info") or {}).get("unrecognised")))
-        for stub, entry in entries:
-            info = entry.get("info") or {}
-            weak = bool(info.get("unrecognised"))
-            name = " ".join(str(info.get("name") or stub).split())
-            iati = info.get("iati") or {}
-            type_name = (iati.get("codeforiati:organisation-type") or "").strip()
-            org_type = _INDEX_TYPE_NAMES.get(type_name.casefold()) or IATI_ORG_TYPES.get(
-                str(iati.get("codeforiati:organisation-type-code") or "")
-            )
-            shortname = " ".join(str(info.get("shortname") or "").split())
-            synonyms = [" ".join(str(s).split()) for s in info.get("synonyms") or []]
-            synonyms = [s for s in synonyms if s and len(s.split()) <= _MAX_ALIAS_WORDS and not is_placeholder(s)]
-            # The same organisation already known under any of its full names (acronyms alone are not enough: two
-            # organisations can share one). Another index entry is joined only when merging duplicates.
-            existing = None
-            for candidate in [name, shortname, *synonyms]:
-                if not candidate or looks_like_acronym(candidate):
-                    continue
-                found = self._lookup(candidate) or self._lookup(split_acronym(candidate)[0])
-                if found and ("iati-index" not in self.orgs[found].sources or (weak and merge_duplicates)):
-                    existing = self.merge(existing, found) if existing else found
-            if existing:
-                org = self.orgs[existing]
-                org.sources.add("iati-index")
-                if name_key(name) != name_key(org.name) and name not in org.aliases:
-                    org.aliases.append(name)
-            else:
-                org = Organisation(key=self._new_key(stub), name=name, org_type=org_type, sources={"iati-index"})
-                self.orgs[org.key] = org
-            self._stubs[stub] = org.key
-            primary, synonym = (WEAK, WEAK) if weak else (STRONG, SYNONYM)
-            self._claim_name(name, org.key, primary)
-            full, acronym = split_acronym(name)
-            if acronym:
-                org.acronym = org.acronym or acronym
-                self._claim_acronym(acronym, org.key, primary)
-                self._claim_name(full, org.key, primary)
-            aliases = [(shortname, primary)] + [(s, synonym) for s in synonyms]
-            for alias, strength in aliases:
-                if not alias or len(alias.split()) > _MAX_ALIAS_WORDS or is_placeholder(alias):
-                    continue
-                if looks_like_acronym(alias):
-                    org.acronym = org.acronym or alias
-                    self._claim_acronym(alias, org.key, strength)
-                else:
-                    a_full, a_acr = split_acronym(alias)
-                    self._claim_name(alias, org.key, strength)
-                    self._claim_name(a_full, org.key, strength)
-                    if a_acr:
-                        self._claim_acronym(a_acr, org.key, strength)
-                if name_key(alias) != name_key(org.name) and alias not in org.aliases:
-                    org.aliases.append(alias)
-            org.org_type = org.org_type or org_type
-            org.scope = org.scope if org.scope not in (None, "unknown") else info.get("scope")
-            hq = (iati.get("codeforiati:hq-country-or-region") or "").strip()
-            code = country_code(hq) if hq else None
-            if code:
-                org.add_country(code, home=True)
-            elif " - " in name and country_code(name.split(" - ", 1)[0]):
-                org.add_country(country_code(name.split(" - ", 1)[0]), home=True)  # "Germany - Federal Foreign Office"
-            elif info.get("scope") == "local":
-                org.add_country("SOM", home=True)  # the index covers Somalia: a "local" organisation is Somali
-            org.add_country("SOM")
-            sectors = (entry.get("sectors") or {}).get("all") or {}
-            for vocabulary in ("humanitarian", "dac"):
-                for sector, n in (sectors.get(vocabulary) or {}).items():
-                    if sector.startswith("no-corresponding") or sector in ("other-multisector", "fsc"):
-                        continue
-                    theme = sector.replace("-", " ")
-                    org.themes[theme] += int(n)
-                    for goal in find_sdgs(theme):
-                        org.sdgs[goal] += int(n)
-            locations = (entry.get("locations") or {}).get("all") or {}
-            for level in ("admin1", "admin2"):
-                for place, n in (locations.get(level) or {}).items():
-                    org.locations[place] += int(n)
-            for role, acts in (entry.get("activities") or {}).items():
-                known = org.activities.setdefault(role, [])
-                known += [a for a in acts if a not in known]
-            for _scope, partners in ((entry.get("partners") or {}).get("all") or {}).items():
-                for other, n in (partners or {}).items():
-                    self._pending_edges.append((f"stub:{stub}", f"stub:{other}", int(n), None))
+        entries = read_index(source)
+        for entry in entries:
+            org = self._index_record(entry, merge_duplicates)
+            self._stubs[entry.stub] = org.key
+            self._claim_index_names(org, entry)
+            apply_entry(org, entry)
+            self._pending_edges += partner_edges(entry)
         self.index_entries += len(entries)
         self._dirty = True
         self.finalize()
         return len(entries)
+
+    def _index_record(self, entry: IndexEntry, merge_duplicates: bool) -> Organisation:
+        """The record an index entry joins: the same organisation already known under any of its full names
+        (acronyms alone are not enough: two organisations can share one; another index entry only when merging
+        duplicates), else a new record."""
+        existing = None
+        for candidate in entry.names:
+            if not candidate or looks_like_acronym(candidate):
+                continue
+            found = self._lookup(candidate) or self._lookup(split_acronym(candidate)[0])
+            if found and ("iati-index" not in self.orgs[found].sources or (entry.weak and merge_duplicates)):
+                existing = self.merge(existing, found) if existing else found
+        if not existing:
+            org = Organisation(
+                key=self._new_key(entry.stub), name=entry.name, org_type=entry.org_type, sources={"iati-index"}
+            )
+            self.orgs[org.key] = org
+            return org
+        org = self.orgs[existing]
+        org.sources.add("iati-index")
+        if name_key(entry.name) != name_key(org.name) and entry.name not in org.aliases:
+            org.aliases.append(entry.name)
+        return org
+
+    def _claim_index_names(self, org: Organisation, entry: IndexEntry) -> None:
+        """Let the entry's name, acronym, short name and synonyms point to its record (weaker claims for an
+        unrecognised entry, so that a name resolves to the recognised organisation)."""
+        primary, synonym = (WEAK, WEAK) if entry.weak else (STRONG, SYNONYM)
+        self._claim_name(entry.name, org.key, primary)
+        full, acronym = split_acronym(entry.name)
+        if acronym:
+            org.acronym = org.acronym or acronym
+            self._claim_acronym(acronym, org.key, primary)
+            self._claim_name(full, org.key, primary)
+        for alias, strength in [(entry.shortname, primary)] + [(s, synonym) for s in entry.synonyms]:
+            if alias and len(alias.split()) <= MAX_ALIAS_WORDS and not is_placeholder(alias):
+                self._claim_alias(org, alias, strength)
+
+    def _claim_alias(self, org: Organisation, alias: str, strength: int) -> None:
+        if looks_like_acronym(alias):
+            org.acronym = org.acronym or alias
+            self._claim_acronym(alias, org.key, strength)
+        else:
+            alias_full, alias_acronym = split_acronym(alias)
+            self._claim_name(alias, org.key, strength)
+            self._claim_name(alias_full, org.key, strength)
+            if alias_acronym:
+                self._claim_acronym(alias_acronym, org.key, strength)
+        if name_key(alias) != name_key(org.name) and alias not in org.aliases:
+            org.aliases.append(alias)
 
     # -- finishing -------------------------------------------------------------------------------------------
     def _edge_key(self, ref: str) -> str | None:
@@ -624,33 +381,8 @@ class OrgRegistry:
         """Re-key references after merges and fold pending co-occurrences into the partner graph (idempotent)."""
         if not self._dirty:
             return self
-        for org in self.orgs.values():
-            if any(k in self._redirect for k in org.partners):
-                merged: Counter = Counter()
-                for k, n in org.partners.items():
-                    merged[self._canon(k)] += n
-                org.partners = merged
-        if self._redirect:
-            rekeyed: dict[tuple[str, str], set[str]] = {}
-            for (a, b), docs in self.edge_docs.items():
-                pair = tuple(sorted((self._canon(a), self._canon(b))))
-                if pair[0] != pair[1]:
-                    rekeyed.setdefault(pair, set()).update(docs)
-            self.edge_docs = rekeyed
-        for a, b, n, doc_id in self._pending_edges:
-            ka, kb = self._edge_key(a), self._edge_key(b)
-            if not ka or not kb or ka == kb or ka not in self.orgs or kb not in self.orgs:
-                continue
-            if doc_id:
-                self.edge_docs.setdefault(tuple(sorted((ka, kb))), set()).add(doc_id)
-            # the index lists each pair from both sides: keep the larger count rather than adding them twice
-            if a.startswith("stub:"):
-                self.orgs[ka].partners[kb] = max(self.orgs[ka].partners[kb], n)
-                self.orgs[kb].partners[ka] = max(self.orgs[kb].partners[ka], n)
-            else:
-                self.orgs[ka].partners[kb] += n
-                self.orgs[kb].partners[ka] += n
-        self._pending_edges = []
+        self._rekey_links()
+        self._fold_pending_edges()
         for org in self.orgs.values():
             org.partners.pop(org.key, None)
         for doc_id, pairs in self.doc_orgs.items():
@@ -660,6 +392,38 @@ class OrgRegistry:
             self.doc_orgs[doc_id] = list(canon.items())
         self._dirty = False
         return self
+
+    def _rekey_links(self) -> None:
+        """Partner-graph links and their documents under the keys that survived the merges."""
+        for org in self.orgs.values():
+            if any(k in self._redirect for k in org.partners):
+                merged: Counter = Counter()
+                for k, n in org.partners.items():
+                    merged[self._canon(k)] += n
+                org.partners = merged
+        if self._redirect:
+            rekeyed: dict[tuple[str, str], set[str]] = {}
+            for (a, b), docs in self.edge_docs.items():
+                pair = _pair(self._canon(a), self._canon(b))
+                if pair[0] != pair[1]:
+                    rekeyed.setdefault(pair, set()).update(docs)
+            self.edge_docs = rekeyed
+
+    def _fold_pending_edges(self) -> None:
+        for a, b, n, doc_id in self._pending_edges:
+            ka, kb = self._edge_key(a), self._edge_key(b)
+            if not ka or not kb or ka == kb or ka not in self.orgs or kb not in self.orgs:
+                continue
+            if doc_id:
+                self.edge_docs.setdefault(_pair(ka, kb), set()).add(doc_id)
+            # the index lists each pair from both sides: keep the larger count rather than adding them twice
+            if a.startswith("stub:"):
+                self.orgs[ka].partners[kb] = max(self.orgs[ka].partners[kb], n)
+                self.orgs[kb].partners[ka] = max(self.orgs[kb].partners[ka], n)
+            else:
+                self.orgs[ka].partners[kb] += n
+                self.orgs[kb].partners[ka] += n
+        self._pending_edges = []
 
     # -- access ----------------------------------------------------------------------------------------------
     def get(self, key: str) -> Organisation | None:
@@ -679,7 +443,7 @@ class OrgRegistry:
         org = self.orgs.get(a)
         if org is None or b not in org.partners:
             return False
-        docs = self.edge_docs.get(tuple(sorted((a, b))), set())
+        docs = self.edge_docs.get(_pair(a, b), set())
         return org.partners[b] - len(docs & excluding) > 0
 
     def __len__(self) -> int:
@@ -714,3 +478,18 @@ class OrgRegistry:
         registry = cls()
         registry.add_index(source, merge_duplicates=merge_duplicates)
         return registry
+
+
+def _attach(
+    doc: KnowledgeDocument, org: Organisation | None, role: str, involved: list[tuple[Organisation, str]]
+) -> None:
+    """Note that `org` holds `role` on `doc`; its languages, SDGs and themes grow with the document (a funding
+    record counts only for its funder)."""
+    if org is None:
+        return
+    org.docs.setdefault(doc.id, set()).add(role)
+    if doc.kind != "funding" or role == "funding":
+        org.languages[doc.language] += 1
+        org.sdgs.update(doc.sdgs)
+        org.themes.update(doc.themes)
+    involved.append((org, role))
