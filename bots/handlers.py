@@ -7,8 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from telegram import (
@@ -17,12 +16,10 @@ from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    LinkPreviewOptions,
     Message,
     Update,
 )
-from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -38,6 +35,7 @@ from assistant.community.submissions import LIMITS
 from assistant.errors import GalaxyError, InvalidInput
 from assistant.text.geo import country_code
 from bots import formatting
+from bots.sending import NO_PREVIEW, send_html, send_plain, typing
 from bots.state import AnswerCache, AnswerEntry, ChatPreferences
 from bots.texts import COMMANDS, DEFAULT_LANGUAGE, LANGUAGE_LABELS, LANGUAGES, examples, normalise_language, text
 
@@ -46,8 +44,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # low bandwidth: never fetch link previews
-TYPING_REFRESH_S = 4.5  # Telegram shows "typing…" for about 5 seconds
 ANSWER_ACTIONS = ("src", "prt", "more", "up", "dn")
 SHARE_TITLE, SHARE_COUNTRY, SHARE_PROBLEM, SHARE_CONTACT = range(4)
 SKIP = {"-", "–", "—"}
@@ -58,68 +54,6 @@ _MIN_TITLE, _MIN_PROBLEM = 5, 20
 
 def session_id(chat_id: int) -> str:
     return f"tg-{chat_id}"
-
-
-def is_parse_error(exc: BadRequest) -> bool:
-    return "parse entities" in str(exc).lower()
-
-
-async def send_html(
-    bot: Bot, chat_id: int, html_text: str, reply_markup: InlineKeyboardMarkup | None = None
-) -> list[Message]:
-    """Send Telegram HTML, split under the limit (keyboard on the last piece). A piece Telegram refuses to parse
-    is sent again as plain text, without tags."""
-    pieces = formatting.split_html(html_text) or ["…"]
-    sent = []
-    for i, piece in enumerate(pieces):
-        markup = reply_markup if i == len(pieces) - 1 else None
-        try:
-            sent.append(
-                await bot.send_message(
-                    chat_id, piece, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=NO_PREVIEW
-                )
-            )
-        except BadRequest as exc:
-            if not is_parse_error(exc):
-                raise
-            log.warning("Telegram refused the HTML of a message (%s); sending it as plain text", exc)
-            sent.append(
-                await bot.send_message(
-                    chat_id,
-                    formatting.html_to_plain(piece),
-                    parse_mode=None,
-                    reply_markup=markup,
-                    link_preview_options=NO_PREVIEW,
-                )
-            )
-    return sent
-
-
-async def send_plain(
-    bot: Bot, chat_id: int, value: str, reply_markup: InlineKeyboardMarkup | None = None
-) -> list[Message]:
-    return await send_html(bot, chat_id, formatting.esc(value), reply_markup)
-
-
-@asynccontextmanager
-async def typing(bot: Bot, chat_id: int) -> AsyncIterator[None]:
-    """Show "typing…" now, and keep it shown while the block runs."""
-    with suppress(TelegramError):
-        await bot.send_chat_action(chat_id, ChatAction.TYPING)
-
-    async def keep_typing() -> None:
-        while True:
-            await asyncio.sleep(TYPING_REFRESH_S)
-            with suppress(TelegramError):
-                await bot.send_chat_action(chat_id, ChatAction.TYPING)
-
-    task = asyncio.create_task(keep_typing())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
 
 
 def _command_argument(message: Message | None) -> str:
