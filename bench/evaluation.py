@@ -150,7 +150,7 @@ def engine_ranker(services) -> Callable[[str], list[str]]:
 
 
 def evaluate_answers(devset: list[dict], services) -> dict:
-    from assistant.answers.engine import SUPPORT_THRESHOLD, support
+    from assistant.answers.citations import SUPPORT_THRESHOLD, support
 
     answerable = [q for q in devset if q["type"] in ("find", "facet")]
     unanswerable = [q for q in devset if q["type"] == "unanswerable"]
@@ -208,20 +208,25 @@ def relevance_signals(devset: list[dict], services) -> list[dict]:
     return rows
 
 
-def build_eval_services(data_dir: Path, csv_path: Path = ACCLABS_CSV):
-    """Index the real records (incrementally: a second run re-embeds nothing) and build the services."""
+def build_eval_services(data_dir: Path, csv_path: Path = ACCLABS_CSV, embedding_mode: str | None = None):
+    """Index the real records (incrementally: a second run re-embeds nothing) and build the services.
+    `embedding_mode` overrides the settings' (GALAXY_EMBEDDING__MODE); each mode needs its own data_dir."""
     from assistant.container import build_knowledge_base, build_services
     from assistant.settings import load_settings
 
     settings = load_settings(data_dir=data_dir)
+    if embedding_mode:
+        settings.embedding = settings.embedding.model_copy(update={"mode": embedding_mode})
     kb = build_knowledge_base(settings)
     kb.ingestor.ingest([csv_path], fmt="undp-acclabs")
     return build_services(settings, kb)
 
 
-def run_evaluation(data_dir: Path, devset_path: Path = DEVSET, csv_path: Path = ACCLABS_CSV) -> dict:
+def run_evaluation(
+    data_dir: Path, devset_path: Path = DEVSET, csv_path: Path = ACCLABS_CSV, embedding_mode: str | None = None
+) -> dict:
     devset = load_devset(devset_path)
-    services = build_eval_services(data_dir, csv_path)
+    services = build_eval_services(data_dir, csv_path, embedding_mode)
     documents = services.retriever.documents
     systems = {
         "bm25": bm25_ranker(services),

