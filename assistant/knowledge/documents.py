@@ -27,6 +27,22 @@ class OrgRef(BaseModel):
     org_type: str | None = None
 
 
+class SolutionFacts(BaseModel):
+    """What a practitioner asks before adopting a solution, as its record states it (None: not stated)."""
+
+    open_source: bool | None = Field(default=None, description="True: DIY / open source; False: IP protected.")
+    stage: Literal["prototype", "product"] | None = None
+    trl: int | None = Field(default=None, ge=1, le=9, description="Technology Readiness Level.")
+    trains_others: bool | None = None
+    unit_cost: str | None = None
+    diffusion: str | None = None
+    bottlenecks: str | None = None
+    market: Literal["off the shelf", "on order"] | None = None
+
+    def is_empty(self) -> bool:
+        return all(value is None for value in self.model_dump().values())
+
+
 class KnowledgeDocument(BaseModel):
     id: str = Field(min_length=1, max_length=200)
     kind: Kind = "solution"
@@ -54,6 +70,8 @@ class KnowledgeDocument(BaseModel):
     eligibility: str | None = None
     amount: str | None = None
     deadline: str | None = None
+    # solution facts (stored with the document, never embedded: filters and the answer's facts line use them)
+    facts: SolutionFacts = Field(default_factory=SolutionFacts)
     source: str = ""
 
     @field_validator("sdgs")

@@ -1,4 +1,4 @@
-"""Metadata filters: which documents a search may return (kinds, language, countries, region, SDGs, themes)."""
+"""Metadata filters: which documents a search may return (kinds, language, countries, region, SDGs, themes, facts)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,30 @@ class Filters:
     themes: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     language: str | None = None
+    # solution facts (SolutionFacts): a document that does not state the fact does not pass
+    open_source: bool | None = None
+    stage: str | None = None
+    min_trl: int | None = None
+    trains_others: bool | None = None
 
     def is_empty(self) -> bool:
-        return not (self.countries or self.region or self.sdgs or self.themes or self.kinds or self.language)
+        return (
+            not (self.countries or self.region or self.sdgs or self.themes or self.kinds or self.language)
+            and not self._has_facts()
+        )
+
+    def _has_facts(self) -> bool:
+        return any(v is not None for v in (self.open_source, self.stage, self.min_trl, self.trains_others))
+
+    def facts_match(self, doc: KnowledgeDocument) -> bool:
+        facts = doc.facts
+        if self.open_source is not None and facts.open_source is not self.open_source:
+            return False
+        if self.stage is not None and facts.stage != self.stage.strip().lower():
+            return False
+        if self.min_trl is not None and (facts.trl is None or facts.trl < self.min_trl):
+            return False
+        return self.trains_others is None or facts.trains_others is self.trains_others
 
     def region_members(self) -> set[str]:
         if not self.region:
@@ -48,7 +69,7 @@ class Filters:
             wanted = {t.casefold() for t in self.themes}
             if not wanted & {t.casefold() for t in doc.themes}:
                 return False
-        return True
+        return self.facts_match(doc)
 
 
 def allowed_documents(documents: dict[str, KnowledgeDocument], filters: Filters | None) -> set[str] | None:

@@ -693,3 +693,14 @@ def test_csv_crlf_line_endings_and_quoted_line_breaks(tmp_path):
         ("windows-1", "Water kiosks", "Line one\nline two", ["GHA"]),
         ("windows-2", "Second", "Text", ["SEN"]),
     ]
+
+
+def test_every_format_is_cleaned_once_at_loading(tmp_path):
+    (tmp_path / "kiosk.md").write_text(
+        "# Water &amp;amp; sanitation kiosks\n\nKiosks sell water&nbsp;at 5 KES a jerrycan.\n\n"
+        "Tel: +254 712 345 678\nEmail: john.kamau@gmail.com\n\nWrite to info@kiosks.org for partnerships.\n",
+        encoding="utf-8",
+    )
+    (doc,) = load_file(tmp_path / "kiosk.md")
+    assert doc.title == "Water & sanitation kiosks"
+    assert doc.body == "Kiosks sell water at 5 KES a jerrycan.\n\nWrite to info@kiosks.org for partnerships."

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from assistant.errors import LoadError
+from assistant.knowledge.cleaning import clean_document
 from assistant.knowledge.documents import KnowledgeDocument
 
 if TYPE_CHECKING:
@@ -145,6 +146,7 @@ def load_file(path: Path, fmt: str = "auto", csv_mapping: CsvMapping | None = No
     for doc in documents:
         if not doc.source:
             doc.source = source
+        clean_document(doc)  # once, for every format: entities, whitespace, personal contacts
     return documents
 
 

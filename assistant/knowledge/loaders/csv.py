@@ -10,29 +10,24 @@ import csv
 import io
 import logging
 import re
-import string
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
 from assistant.errors import LoadError
-from assistant.knowledge.documents import KINDS, Kind, KnowledgeDocument, is_kind
+from assistant.knowledge.documents import Kind, KnowledgeDocument, is_kind
 from assistant.knowledge.loaders.common import doc_id_for, read_text
+from assistant.knowledge.loaders.csv_mapping import ACCLABS, CsvMapping, ResolvedMapping, guess_mapping, resolve_mapping
 from assistant.text.language import SUPPORTED, detect_language
 
 log = logging.getLogger(__name__)
 
-Columns = str | Sequence[str] | None
-
 #: Characters of title + summary + body given to language detection (the costly step on big files).
 DETECT_CHARS = 600
 _DELIMITERS = (",", ";", "\t")
-_NUMBERED = "{n}"
 
 
 def _raise_field_size_limit() -> None:
@@ -43,162 +38,6 @@ def _raise_field_size_limit() -> None:
             return
         except OverflowError:  # C long is 32-bit on some platforms
             limit //= 10
-
-
-@dataclass
-class CsvMapping:
-    """Which column(s) feed each document field.
-
-    Each field takes one column name or a list of them. A name may contain `{n}` for numbered columns
-    ("sdgs-tag-{n}" means sdgs-tag-1, sdgs-tag-2, ... every one the file has). Text fields take the first
-    non-empty column (`body` joins them all); list fields (countries, sdgs, themes, partners) take every
-    value, and a cell may itself hold a ";"- or ","-separated list (partners: ";" or "|" only, since
-    organisation names often contain commas). Country cells may hold ISO3, ISO2 or names; SDG cells numbers
-    ("6", "SDG 6") or goal names (misspellings tolerated).
-    """
-
-    id: Columns = None
-    title: Columns = None
-    summary: Columns = None
-    body: Columns = None
-    countries: Columns = None
-    region: Columns = None
-    sdgs: Columns = None
-    themes: Columns = None
-    provider: Columns = None
-    partners: Columns = None
-    contact: Columns = None
-    url: Columns = None
-    language: Columns = None
-    status: Columns = None
-    #: Kind of every document of the file; `kind_column` (values among KINDS) overrides it per row.
-    kind: Kind = "solution"
-    kind_column: Columns = None
-    #: Provider built from the row when the provider column is empty, e.g. "UNDP Accelerator Lab {country}";
-    #: `{column}` is that column's value; the template is skipped when a referenced value is empty.
-    provider_template: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {self.kind!r}")
-
-    def columns(self, name: str) -> tuple[str, ...]:
-        value = getattr(self, name)
-        if value is None:
-            return ()
-        if isinstance(value, str):
-            return (value,)
-        return tuple(value)
-
-
-_COLUMN_FIELDS = tuple(f.name for f in fields(CsvMapping) if f.name not in ("kind", "provider_template"))
-_LIST_FIELDS = ("countries", "sdgs", "themes", "partners")
-
-
-ACCLABS = CsvMapping(
-    id="pad_id",
-    title="title",
-    summary="snippet",
-    body="content",
-    # iso3 first (the lab's country), then every location. Some locations carry Natural Earth sub-unit codes
-    # (ZAX, USB, ENG...) that are not ISO3: the location-N-country names after them rescue those.
-    countries=("iso3", "location-{n}-iso3", "location-{n}-country"),
-    sdgs="sdgs-tag-{n}",
-    themes="thematic_areas-tag-{n}",  # auto_thematic-tag-N are machine-extracted keywords: noise
-    status="status",
-    provider_template="UNDP Accelerator Lab {country}",
-)
-
-#: Header names recognised when no mapping is given (compared lower-cased, "-"/" " read as "_").
-_GUESSES: dict[str, tuple[str, ...]] = {
-    "id": ("id", "pad_id", "identifier", "doc_id", "document_id"),
-    "title": ("title", "name"),
-    "summary": ("summary", "snippet", "description", "abstract"),
-    "body": ("body", "content", "text"),
-    "countries": ("country", "countries", "iso3", "country_code", "country_iso3"),
-    "region": ("region",),
-    "sdgs": ("sdg", "sdgs"),
-    "themes": ("theme", "themes", "tags", "tag", "topics"),
-    "provider": ("provider", "organisation", "organization"),
-    "partners": ("partners", "partner"),
-    "contact": ("contact", "email"),
-    "url": ("url", "link"),
-    "language": ("language", "lang"),
-    "status": ("status",),
-    "kind_column": ("kind",),
-}
-_NUMBER_SUFFIX = re.compile(r"(_tag)?_?\d+$")
-
-
-def _norm_header(name: str) -> str:
-    return re.sub(r"[\s\-_]+", "_", name.strip().lower())
-
-
-def guess_mapping(header: Sequence[str]) -> CsvMapping:
-    """A mapping from common header names; list fields also take numbered columns ("sdg_1", "sdgs-tag-2")."""
-    chosen: dict[str, Any] = {}  # CsvMapping's keyword arguments: column fields only
-    normalised = [(_norm_header(h), h) for h in header]
-    for field_name, names in _GUESSES.items():
-        found: list[str] = []
-        for name in names:  # in order of preference
-            found += [h for norm, h in normalised if norm == name and h not in found]
-        if field_name in _LIST_FIELDS:
-            found += [
-                h
-                for norm, h in normalised
-                if h not in found and norm != _NUMBER_SUFFIX.sub("", norm) and _NUMBER_SUFFIX.sub("", norm) in names
-            ]
-        if found:
-            chosen[field_name] = found if field_name in _LIST_FIELDS else found[:1]
-    return CsvMapping(**chosen)
-
-
-def _expand(spec: str, header: Sequence[str], index: dict[str, int]) -> list[int]:
-    """Column indexes a column spec names: exact (then case-insensitive) match, or every `{n}` column."""
-    if _NUMBERED in spec:
-        before, _, after = spec.partition(_NUMBERED)
-        pattern = re.compile(re.escape(before.lower()) + r"(\d+)" + re.escape(after.lower()) + r"$")
-        numbered = []
-        for i, name in enumerate(header):
-            match = pattern.match(name.strip().lower())
-            if match:
-                numbered.append((int(match.group(1)), i))
-        return [i for _, i in sorted(numbered)]
-    if spec in index:
-        return [index[spec]]
-    lowered = spec.strip().lower()
-    return [i for i, name in enumerate(header) if name.strip().lower() == lowered][:1]
-
-
-@dataclass
-class _Resolved:
-    columns: dict[str, list[int]]
-    template: str | None
-    template_fields: list[int]
-    kind: Kind
-
-
-def _resolve(mapping: CsvMapping, header: list[str]) -> _Resolved:
-    index: dict[str, int] = {}
-    for i, name in enumerate(header):
-        index.setdefault(name, i)
-    columns: dict[str, list[int]] = {}
-    for name in _COLUMN_FIELDS:
-        found: list[int] = []
-        for spec in mapping.columns(name):
-            found += [i for i in _expand(spec, header, index) if i not in found]
-        columns[name] = found
-    template_fields: list[int] = []
-    template = mapping.provider_template
-    if template:
-        names = [f for _, f, _, _ in string.Formatter().parse(template) if f]
-        positions = [_expand(n, header, index) for n in names]
-        if all(positions):
-            template_fields = [p[0] for p in positions]
-            template = re.sub(r"\{[^{}]*\}", "{}", template)
-        else:
-            template = None
-    return _Resolved(columns, template, template_fields, mapping.kind)
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -346,7 +185,7 @@ def _read_table(path: Path) -> tuple[list[str], list[list[str]]]:
 class _Row:
     """One data row, read through the resolved columns."""
 
-    def __init__(self, cells: list[str], resolved: _Resolved):
+    def __init__(self, cells: list[str], resolved: ResolvedMapping):
         self.cells = cells
         self.resolved = resolved
 
@@ -465,7 +304,7 @@ class _Loaded:
     unknown_countries: set[str] = field(default_factory=set)
 
 
-def _load_rows(path: Path, rows: list[list[str]], resolved: _Resolved) -> _Loaded:
+def _load_rows(path: Path, rows: list[list[str]], resolved: ResolvedMapping) -> _Loaded:
     """Every row with a title or text, as a document; invalid rows are collected as failures."""
     stem_id = doc_id_for(path)
     loaded = _Loaded()
@@ -514,7 +353,7 @@ def load_csv(path: Path, mapping: CsvMapping | None = None) -> list[KnowledgeDoc
     header, rows = _read_table(path)
     if not rows:
         raise LoadError(path, "the CSV has a header but no data rows")
-    resolved = _resolve(mapping or guess_mapping(header), header)
+    resolved = resolve_mapping(mapping or guess_mapping(header), header)
     cols = resolved.columns
     if not (cols["title"] or cols["body"] or cols["summary"]):
         shown = ", ".join(header[:12]) + (", ..." if len(header) > 12 else "")
@@ -525,7 +364,10 @@ def load_csv(path: Path, mapping: CsvMapping | None = None) -> list[KnowledgeDoc
 
 
 def load_acclabs(path: Path) -> list[KnowledgeDocument]:
-    return load_csv(path, ACCLABS)
+    from assistant.knowledge.loaders.acclabs_form import apply_form
+
+    # a record's content is often the filled form: prompts out, facts and affiliation read from the answers
+    return [apply_form(doc) for doc in load_csv(path, ACCLABS)]
 
 
 def looks_like_acclabs(path: Path) -> bool:
