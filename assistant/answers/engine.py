@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 
+from assistant.answers import compose
 from assistant.answers.citations import Citation, as_data, check_citations, leaks_prompt
 from assistant.answers.conversation import ConversationStore, Turn
 from assistant.answers.events import AnswerEvent, Final, Reset, Token
@@ -24,9 +25,11 @@ from assistant.answers.prompts import (
     USER_PROMPT,
     phrase,
 )
+from assistant.matchmaking.funding import deadline_status
 from assistant.retrieval.retriever import Filters, Hit, Retriever, SearchResult
 from assistant.settings import LLMSettings
-from assistant.text.geo import country_name
+from assistant.text.geo import country_name, find_places
+from assistant.text.language import detect_language
 from assistant.text.textproc import content_words
 
 log = logging.getLogger(__name__)
@@ -94,6 +97,8 @@ class Answer:
     partners: list[dict] = field(default_factory=list)
     note: str | None = None
     mode: str = "extractive"
+    #: "answered" | "nothing_exact" | "out_of_scope" | "greeting"
+    outcome: str = compose.ANSWERED
 
     def to_dict(self) -> dict:
         return {
@@ -107,6 +112,7 @@ class Answer:
             "partners": self.partners,
             "note": self.note,
             "mode": self.mode,
+            "outcome": self.outcome,
         }
 
 
@@ -128,6 +134,7 @@ class _Draft:
         grounded: bool = True,
         related: list[Hit] | None = None,
         note: str | None = None,
+        outcome: str = compose.ANSWERED,
     ) -> Answer:
         return Answer(
             self.answer_id,
@@ -140,6 +147,7 @@ class _Draft:
             related=related or [],
             note=note,
             mode=mode,
+            outcome=outcome,
         )
 
 
@@ -164,9 +172,29 @@ def _citations(hits: list[Hit]) -> list[Citation]:
     ]
 
 
+def _is_closed(hit: Hit) -> bool:
+    return hit.doc.kind == "funding" and deadline_status(hit.doc.deadline) == "closed"
+
+
 def _selected(result: SearchResult) -> list[Hit]:
-    top = result.hits[0].score
-    return [h for h in result.hits[:MAX_CITED] if h.score >= RELATIVE_FLOOR * top]
+    # A closed funding call is not offered: dropped, unless it is all there is (then it is labelled closed).
+    hits = [h for h in result.hits if not _is_closed(h)] or result.hits
+    top = hits[0].score
+    return [h for h in hits[:MAX_CITED] if h.score >= RELATIVE_FLOOR * top]
+
+
+def conversation_language(question: str, history: list[Turn]) -> str | None:
+    """The language a follow-up is answered in: the conversation's, unless the message is clearly in another
+    (long enough to tell, and detected as another); None without a conversation."""
+    previous = next((t.meta.get("language") for t in reversed(history) if t.role == "assistant"), None)
+    if not previous:
+        return None
+    text = question
+    for start, end in sorted(find_places(question).spans, reverse=True):
+        text = text[:start] + " " + text[end:]
+    if len(text.split()) <= SHORT_FOLLOW_UP:
+        return previous
+    return detect_language(question, default=previous)
 
 
 def prompt_messages(question: str, citations: list[Citation], language: str) -> list[dict]:
@@ -251,11 +279,27 @@ class AnswerEngine:
         """Yields Token pieces of the answer (a Reset replaces all the text before it), then one Final answer."""
         question = " ".join((question or "").split())
         session_id = session_id or uuid.uuid4().hex
-        query = self.condense(question, self.conversations.history(session_id))
-        analysis = self.retriever.understand(question, query, language)
+        history = self.conversations.history(session_id)
+        greeting = compose.greeting_language(question)
+        if greeting is not None:
+            answer = self._introduction(question, session_id, language or detect_language(question, default=greeting))
+            yield Token(answer.text)
+            self._remember(question, answer)
+            yield Final(answer)
+            return
+        query = self.condense(question, history)
+        analysis = self.retriever.understand(question, query, language or conversation_language(question, history))
         result = self.retriever.search(query, k=8, filters=filters, analysis=analysis)
         draft = _Draft(uuid.uuid4().hex, session_id, query, analysis.language)
         grounded = self.retriever.is_relevant(result)
+        if compose.is_out_of_scope(question, result.hits):
+            answer = draft.answer(
+                compose.scope_message(draft.language), [], mode="refusal", grounded=False, outcome=compose.OUT_OF_SCOPE
+            )
+            yield Token(answer.text)
+            self._remember(question, answer)
+            yield Final(answer)
+            return
         answer = yield from self._write(question, result, grounded, draft)
         if grounded:
             answer.partners = self._partners(query, result)
@@ -285,29 +329,48 @@ class AnswerEngine:
 
     def _remember(self, question: str, answer: Answer) -> None:
         self.conversations.add(answer.session_id, "user", question)
-        meta = {"answer_id": answer.answer_id, "citations": [c.doc_id for c in answer.citations]}
+        meta = {
+            "answer_id": answer.answer_id,
+            "citations": [c.doc_id for c in answer.citations],
+            "language": answer.language,
+        }
         self.conversations.add(answer.session_id, "assistant", answer.text, meta)
 
     # -- answer builders ------------------------------------------------------------------------------------
+    def _introduction(self, question: str, session_id: str, language: str) -> Answer:
+        draft = _Draft(uuid.uuid4().hex, session_id, question, language)
+        text = compose.self_introduction(language)
+        return draft.answer(text, [], mode="introduction", grounded=False, outcome=compose.GREETING)
+
     def _extractive(self, result: SearchResult, draft: _Draft, note: str | None = None) -> Answer:
         hits = _selected(result)
         citations = _citations(hits)
-        lines = [phrase(draft.language, "intro")]
-        for citation in citations:
-            where = f" ({_places(citation.countries)})" if citation.countries else ""
-            lines.append(f"{citation.n}. {citation.title}{where}: {citation.snippet} [{citation.n}]")
+        language = draft.language
+        asked = result.analysis.countries
+        outcome = compose.ANSWERED
+        if getattr(result, "place_has_topic", None) is False and asked:
+            lines = [compose.nothing_here(asked, language)]
+            outcome = compose.NOTHING_EXACT
+        else:
+            countries = list(dict.fromkeys(c for h in hits for c in h.doc.countries))
+            lines = [compose.lead(len(hits), countries, language)]
+        lines += [compose.describe(c.n, h, c.snippet, language) for c, h in zip(citations, hits, strict=True)]
+        if outcome == compose.NOTHING_EXACT:
+            lines.append(compose.next_step(language))
         text = "\n".join(lines)
         if note:
             text += "\n" + note
         related = result.hits[len(hits) : RELATED_UP_TO]
-        return draft.answer(text, citations, note=note, mode="extractive", related=related)
+        return draft.answer(text, citations, note=note, mode="extractive", related=related, outcome=outcome)
 
     def _refusal(self, result: SearchResult, draft: _Draft) -> Answer:
         text = phrase(draft.language, "none")
         related = [h for h in result.hits[:REFUSAL_RELATED] if h.score > 0]
         if related:
-            text += " " + phrase(draft.language, "closest", titles="; ".join(h.doc.title for h in related))
-        return draft.answer(text, [], grounded=False, related=related, mode="refusal")
+            titles = "; ".join(compose.quoted(h.doc.title, h.doc.language, draft.language) for h in related)
+            text += " " + phrase(draft.language, "closest", titles=titles)
+        text += " " + compose.next_step(draft.language)
+        return draft.answer(text, [], grounded=False, related=related, mode="refusal", outcome=compose.NOTHING_EXACT)
 
     def _generate(
         self, llm: ChatLLM, question: str, result: SearchResult, draft: _Draft

@@ -3,6 +3,9 @@ ranked by relevance and by how well the places they are open to fit the seeker's
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 from assistant.knowledge.documents import KnowledgeDocument
 from assistant.knowledge.embeddings import PartnerCalibration
 from assistant.matchmaking.needs import money_topic, on_topic
@@ -15,6 +18,7 @@ from assistant.matchmaking.scoring import (
     document_relevance,
 )
 from assistant.retrieval.retriever import Filters, Hit, Retriever
+from assistant.text.locales import phrase
 
 MAX_FUNDING = 3
 MIN_FUNDING_RELEVANCE = 0.3
@@ -24,6 +28,47 @@ FUNDING_RELATIVE_FLOOR = 0.6
 FUNDING_K = 8
 #: Factor for an opportunity that lists where it is open when the seeker is not there.
 ELSEWHERE_FACTOR = 0.8
+
+
+#: Date formats a deadline is written in, day-first where the order is ambiguous (the records are not American).
+_DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%d/%m/%Y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%B %d %Y",
+    "%b %d %Y",
+)
+
+
+def parse_deadline(value: object) -> dt.date | None:
+    """The date of a deadline ("2027-03-31", "31/03/2027", "31 March 2027", "March 31, 2027"), None if it is not
+    one ("rolling", empty, unreadable)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        return None
+    text = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", value.strip().replace(",", " "))
+    text = " ".join(text.split())
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def deadline_status(value: object, today: dt.date | None = None) -> str:
+    """ "closed" when the deadline has passed, "open" when it is today or later, "unknown" otherwise."""
+    date = parse_deadline(value)
+    if date is None:
+        return "unknown"
+    return "closed" if date < (today or dt.date.today()) else "open"
 
 
 def _context_factor(countries: list[str], seeker_codes: set[str]) -> float:
@@ -71,4 +116,10 @@ def find_funding(
     if not on_topic(need, result, calibration):
         return []
     ranked = rank_funding(result.hits, best_possible_score(retriever), calibration, seeker_codes)
-    return [funding_entry(doc, language) for _, doc in ranked[:MAX_FUNDING]]
+    # A closed call is never offered as open: dropped, or kept labelled closed when it is all there is.
+    still_open = [doc for _, doc in ranked if deadline_status(doc.deadline) != "closed"]
+    if not still_open and ranked:
+        entry = funding_entry(ranked[0][1], language)
+        closed = phrase(language, "answer.closed", deadline=ranked[0][1].deadline)
+        return [{**entry, "reason": f"{entry['reason']} ({closed})".strip()}]
+    return [funding_entry(doc, language) for doc in still_open[:MAX_FUNDING]]

@@ -432,7 +432,22 @@ def country_code(name_or_code: str) -> str | None:
     return None
 
 
-def country_name(iso3: str) -> str:
-    """English name of a country code (any case); the code itself when unknown."""
+@functools.cache
+def _localised_names() -> dict[str, Mapping[str, str]]:
+    """iso3 -> {language: name} from the optional "names" maps of countries.json."""
+    names: dict[str, Mapping[str, str]] = {}
+    for row in _country_data()[0]:
+        value = row.get("names", {})
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise ValueError(f"{_COUNTRIES_FILE}: 'names' of {row['iso3']!r} must map languages to names")
+        names[row["iso3"]] = value
+    return names
+
+
+def country_name(iso3: str, language: str | None = None) -> str:
+    """Name of a country code (any case) in `language` when countries.json has it, else English; the code itself
+    when unknown."""
     country = _country(iso3)
-    return country.name if country else iso3
+    if country is None:
+        return iso3
+    return _localised_names()[country.iso3].get(language or "en", country.name)

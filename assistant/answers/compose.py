@@ -1,0 +1,203 @@
+"""The extractive answer, written in the asker's language: a lead sentence, then per record its place, kind, SDGs,
+facts and what it does. Words taken from a record in another language are marked as a quote with that language
+(« Solar water kiosks » (EN)); the assistant's own words all come from assistant/locales/.
+
+Also here: which of the four outcomes a message gets (answered, nothing exactly on this, outside the knowledge
+base's scope, a greeting), detected from the phrase lists of assistant/data/intents.json.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable
+from importlib import resources
+from typing import Any
+
+from assistant.matchmaking.funding import deadline_status
+from assistant.retrieval.retriever import Hit
+from assistant.text.geo import country_name, normalise
+from assistant.text.locales import phrase, texts
+
+ANSWERED = "answered"
+NOTHING_EXACT = "nothing_exact"
+OUT_OF_SCOPE = "out_of_scope"
+GREETING = "greeting"
+
+#: A greeting leaves at most this many words once its greeting and capability phrases are removed.
+GREETING_LEFTOVER = 1
+MAX_PLACES = 3
+MAX_SDGS = 2
+SELF_INTRO_EXAMPLES = 3
+
+
+def _say(language: str, key: str, **values: object) -> str:
+    return phrase(language, f"answer.{key}", **values)
+
+
+# -- data ------------------------------------------------------------------------------------------------------------
+
+
+def _data(file: str) -> dict[str, Any]:
+    return json.loads((resources.files("assistant") / "data" / file).read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _sdg_names() -> dict[int, dict[str, str]]:
+    return {goal["number"]: goal["names"] for goal in _data("sdgs.json")["goals"]}
+
+
+@functools.cache
+def _intents() -> dict[str, Any]:
+    data = _data("intents.json")
+    phrases: dict[str, Any] = {
+        group: {lang: [tuple(normalise(p).split()) for p in items] for lang, items in data[group].items()}
+        for group in ("greetings", "capabilities", "out_of_scope")
+    }
+    phrases["fillers"] = {normalise(w) for w in data["fillers"]}
+    return phrases
+
+
+def _find(words: list[str], phrase_words: tuple[str, ...]) -> int:
+    n = len(phrase_words)
+    for i in range(len(words) - n + 1):
+        if tuple(words[i : i + n]) == phrase_words:
+            return i
+    return -1
+
+
+def _remove(words: list[str], groups: Iterable[dict[str, list[tuple[str, ...]]]]) -> tuple[list[str], list[str]]:
+    """The words left once every phrase of the groups is taken out, and the languages of the phrases found."""
+    found: list[str] = []
+    candidates = [(p, lang) for group in groups for lang, items in group.items() for p in items]
+    for phrase_words, lang in sorted(candidates, key=lambda c: -len(c[0])):
+        while (i := _find(words, phrase_words)) >= 0:
+            words = words[:i] + words[i + len(phrase_words) :]
+            found.append(lang)
+    return words, found
+
+
+def greeting_language(message: str) -> str | None:
+    """The language of a greeting or a question about the assistant ("Bonjour, que peux-tu faire ?"), else None."""
+    intents = _intents()
+    left, found = _remove(normalise(message).split(), (intents["greetings"], intents["capabilities"]))
+    if not found:
+        return None
+    left = [w for w in left if w not in intents["fillers"]]
+    if len(left) > GREETING_LEFTOVER:
+        return None
+    return max(set(found), key=found.count)
+
+
+def out_of_scope_phrases(message: str) -> list[tuple[str, ...]]:
+    """The out-of-scope phrases a message names (sports results, exchange rates, weather, recipes...)."""
+    words = normalise(message).split()
+    return [p for items in _intents()["out_of_scope"].values() for p in items if _find(words, p) >= 0]
+
+
+def is_out_of_scope(message: str, hits: list[Hit]) -> bool:
+    """Names an out-of-scope topic that the best passages retrieved for it never mention."""
+    named = out_of_scope_phrases(message)
+    if not named:
+        return False
+    passages = [normalise(f"{h.doc.title} {h.chunk.text}").split() for h in hits[:3]]
+    return not any(_find(words, p) >= 0 for p in named for words in passages)
+
+
+# -- pieces of an answer ---------------------------------------------------------------------------------------------
+
+
+def quoted(text: str, text_language: str | None, language: str) -> str:
+    """A record's own words: as they are in the asker's language, else marked as a quote with their language."""
+    if not text or not text_language or text_language == language:
+        return text
+    return _say(language, "quote", text=text, code=text_language.upper())
+
+
+def places(countries: list[str], language: str) -> str:
+    return ", ".join(country_name(c, language) for c in countries[:MAX_PLACES])
+
+
+def _place_label(hit: Hit, language: str) -> str:
+    where = places(hit.doc.countries, language)
+    match = getattr(hit, "place_match", None)
+    if where and match in ("neighbour", "region"):
+        where += f" ({_say(language, match)})"
+    return where
+
+
+def _kind(kind: str, language: str) -> str:
+    key = f"kind_{kind}"
+    try:
+        return _say(language, key)
+    except KeyError:
+        return kind
+
+
+def _sdgs(numbers: list[int], language: str) -> list[str]:
+    names = _sdg_names()
+    out = []
+    for n in numbers[:MAX_SDGS]:
+        goal = names.get(n)
+        if goal:
+            out.append(_say(language, "sdg", n=n, name=goal.get(language, goal["en"])))
+    return out
+
+
+def facts_line(doc: Any, language: str) -> str:
+    """ "open source · product · TRL 7 · trains others · about USD 50 a unit" from the record's facts, if any."""
+    facts = getattr(doc, "facts", None)
+    if facts is None:
+        return ""
+    parts = []
+    if getattr(facts, "open_source", None):
+        parts.append(_say(language, "fact_open_source"))
+    stage = getattr(facts, "stage", None)
+    if stage:
+        parts.append(str(stage))
+    trl = getattr(facts, "trl", None)
+    if trl is not None:
+        parts.append(_say(language, "fact_trl", trl=trl))
+    if getattr(facts, "trains_others", None):
+        parts.append(_say(language, "fact_trains"))
+    cost = getattr(facts, "unit_cost", None)
+    if cost:
+        parts.append(_say(language, "fact_unit_cost", cost=cost))
+    return " · ".join(parts)
+
+
+def describe(n: int, hit: Hit, snippet: str, language: str) -> str:
+    """One record of the answer: title, place, kind and SDGs; its facts; what it does, cited as [n]."""
+    doc = hit.doc
+    labels = [x for x in (_place_label(hit, language), _kind(doc.kind, language), *_sdgs(doc.sdgs, language)) if x]
+    if doc.kind == "funding" and deadline_status(getattr(doc, "deadline", None)) == "closed":
+        labels.append(_say(language, "closed", deadline=doc.deadline))
+    lines = [f"{n}. {quoted(doc.title, doc.language, language)} — {' · '.join(labels)}."]
+    facts = facts_line(doc, language)
+    if facts:
+        lines.append(f"   {facts[0].upper()}{facts[1:]}.")
+    lines.append("   " + _say(language, "does", text=quoted(snippet, doc.language, language)) + f" [{n}]")
+    return "\n".join(lines)
+
+
+def lead(count: int, countries: list[str], language: str) -> str:
+    amount = _say(language, "count_one") if count == 1 else _say(language, "count_many", n=count)
+    where = f" ({places(countries, language)})" if countries else ""
+    return _say(language, "lead", count=amount, where=where)
+
+
+def nothing_here(asked: list[str], language: str) -> str:
+    return _say(language, "nothing_here", place=places(asked, language))
+
+
+def self_introduction(language: str) -> str:
+    examples = texts(language, "bot_examples")[:SELF_INTRO_EXAMPLES]
+    return "\n".join([_say(language, "hello"), *(f"• {e}" for e in examples)])
+
+
+def scope_message(language: str) -> str:
+    return _say(language, "scope")
+
+
+def next_step(language: str) -> str:
+    return _say(language, "next_step")
