@@ -20,6 +20,7 @@ from api.errors import error_responses, install_error_handlers
 from api.routes import admin, ask, community, operations, partners, search, static, telegram
 from api.routes.telegram import TelegramWebhook
 from api.security import BodyLimitMiddleware, RateLimitMiddleware, SecurityHeadersMiddleware
+from api.shedding import LoadSheddingMiddleware
 from assistant.container import Services
 from assistant.logsafe import install_log_redaction
 from assistant.settings import ApiSettings
@@ -31,7 +32,13 @@ __all__ = ["TelegramWebhook", "create_app"]
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # uvicorn configures its loggers before the app starts: redact from here, where they exist.
     install_log_redaction(app.state.services.settings)
-    yield
+    # Ingests, deletions and approvals made by other processes become visible without a restart.
+    watcher = app.state.services.start_watching() if app.state.watch_index else None
+    try:
+        yield
+    finally:
+        if watcher is not None:
+            watcher.stop()
     # The services belong to the composition root; the webhook's bot runs on this server's loop, so it
     # is released here.
     close = getattr(app.state.telegram_webhook, "aclose", None)
@@ -60,7 +67,13 @@ def _public_router(api: ApiSettings) -> APIRouter:
 
 
 def _add_middleware(app: FastAPI, api: ApiSettings) -> None:
-    # The last added runs first.
+    # The last added runs first; shedding is innermost so refused (rate-limited, oversized) requests take no slot.
+    app.add_middleware(
+        LoadSheddingMiddleware,
+        max_concurrent=api.max_concurrent_questions,
+        max_queued=api.max_queued_questions,
+        retry_after_s=api.shed_retry_after_s,
+    )
     app.add_middleware(BodyLimitMiddleware, max_bytes=api.max_body_bytes)
     app.add_middleware(RateLimitMiddleware, per_minute=api.rate_limit_per_minute)
     if api.cors_origins:
@@ -76,7 +89,9 @@ def _add_middleware(app: FastAPI, api: ApiSettings) -> None:
     app.add_middleware(GZipMiddleware, minimum_size=500)
 
 
-def create_app(services: Services, *, telegram_webhook: TelegramWebhook | None = None) -> FastAPI:
+def create_app(
+    services: Services, *, telegram_webhook: TelegramWebhook | None = None, watch_index: bool = False
+) -> FastAPI:
     settings = services.settings
     app = FastAPI(
         title="Galaxy Assistant API",
@@ -88,6 +103,7 @@ def create_app(services: Services, *, telegram_webhook: TelegramWebhook | None =
     app.state.services = services
     app.state.workers = Workers()
     app.state.telegram_webhook = telegram_webhook
+    app.state.watch_index = watch_index
     install_error_handlers(app)
 
     app.include_router(_public_router(settings.api))

@@ -41,6 +41,11 @@ class FiltersIn(Strict):
     themes: list[ShortText] = Field(default_factory=list, max_length=10)
     kinds: list[Kind] = Field(default_factory=list, max_length=3)
     language: Language | None = Field(None, description="Only documents written in this language.")
+    # solution facts: a document that does not state the fact does not pass
+    open_source: bool | None = Field(None, description="true: DIY / open source only; false: IP protected only.")
+    stage: Literal["prototype", "product"] | None = Field(None, description="Only prototypes or only products.")
+    min_trl: int | None = Field(None, ge=1, le=9, description="Technology Readiness Level at least this.")
+    trains_others: bool | None = Field(None, description="Whether the holder can train others to use or replicate it.")
 
     @field_validator("countries")
     @classmethod
@@ -277,6 +282,7 @@ class Ready(BaseModel):
     status: Literal["ready"]
     documents: int
     chunks: int
+    generation: int = Field(0, description="Index generation: bumped by every ingest, deletion or approval.")
 
 
 class TelegramAck(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -43,6 +44,10 @@ class KnowledgeBase:
 
     def invalidate(self) -> None:
         self._documents = None
+
+    def catalogue_now(self) -> dict[str, KnowledgeDocument]:
+        """The documents as the store holds them now (another process may have changed it since the cache)."""
+        return catalogue(self.store)
 
     def close(self) -> None:
         self.store.close()
@@ -88,9 +93,62 @@ class Services:
         self.refresh()
         return summaries[0]
 
+    def delete_documents(self, doc_ids: list[str]) -> list[str]:
+        """Remove documents from the knowledge base (NotFound for an unknown id) and from search."""
+        deleted = self.kb.ingestor.delete(doc_ids)
+        self.refresh()
+        return deleted
+
+    def start_watching(self, interval_s: float = 1.0) -> GenerationWatcher:
+        """Follow changes made by other processes (CLI ingest, delete, approval) until the watcher is stopped."""
+        watcher = GenerationWatcher(self, interval_s)
+        watcher.start()
+        return watcher
+
     def close(self) -> None:
         for closable in (self.conversations, self.feedback, self.submissions, self.kb):
             closable.close()
+
+
+class GenerationWatcher:
+    """A background thread that polls the store's generation marker and refreshes the retriever when it moves.
+
+    Reading the marker is one small query, so polling every second costs nothing measurable; a failed poll
+    (a Chroma server away) is logged and retried, the old snapshot keeps answering meanwhile."""
+
+    def __init__(self, services: Services, interval_s: float = 1.0):
+        self.services = services
+        self.interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="galaxy-generation-watcher", daemon=True)
+        self.seen = self._read()
+
+    def _read(self) -> int | None:
+        try:
+            return self.services.kb.store.generation()
+        except Exception as exc:  # an outage must not kill the watcher
+            log.warning("could not read the index generation: %s", exc)
+            return None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            current = self._read()
+            if current is None or current == self.seen:
+                continue
+            try:
+                self.services.kb.store.reopen()
+                self.services.refresh()
+                self.seen = current
+                log.info("index generation %s: search snapshot refreshed", current)
+            except Exception as exc:
+                log.warning("refresh after index change failed (will retry): %s", exc)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
 
 
 def build_services(settings: Settings, kb: KnowledgeBase | None = None) -> Services:

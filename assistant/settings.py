@@ -69,6 +69,21 @@ class ApiSettings(BaseModel):
     rate_limit_per_minute: int = Field(60, description="Requests a client may make per minute (0: unlimited).")
     max_question_chars: int = Field(2000, description="Longest question accepted.")
     max_body_bytes: int = Field(64_000, description="Largest request body accepted.")
+    # Defaults: 4 matches the API's worker threads (more in flight only queue there); with about 24 questions a
+    # second on 2 cores (e5), 4 + 16 admitted bound the wait near 20 / 24 s (Little's law); bench/results/load-*.json.
+    max_concurrent_questions: int = Field(
+        4,
+        ge=0,
+        description="Question requests (ask, search, partners; a streamed answer until it ends) served at once; "
+        "more wait in a queue (0: no limit, no shedding).",
+    )
+    max_queued_questions: int = Field(
+        16,
+        ge=0,
+        description="Question requests that may wait for a slot; beyond that the server answers 503 with "
+        "Retry-After at once instead of letting answers pile up.",
+    )
+    shed_retry_after_s: int = Field(1, ge=1, description="Retry-After (seconds) sent with a shed request's 503.")
 
 
 _M = TypeVar("_M", bound=BaseModel)

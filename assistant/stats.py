@@ -8,7 +8,7 @@ from assistant.container import KnowledgeBase
 
 
 def collect_stats(kb: KnowledgeBase) -> dict:
-    docs = kb.documents()
+    docs = kb.catalogue_now()
     by_kind: Counter[str] = Counter()
     by_language: Counter[str] = Counter()
     by_country: Counter[str] = Counter()
@@ -25,6 +25,7 @@ def collect_stats(kb: KnowledgeBase) -> dict:
     return {
         "documents": len(docs),
         "chunks": sum(chunks_by_kind.values()),
+        "generation": kb.store.generation(),
         "embedding_model": kb.store.model_name,
         "by_kind": {
             k: {"documents": by_kind.get(k, 0), "chunks": chunks_by_kind.get(k, 0)}

@@ -3,6 +3,8 @@
 Bounded in time and count; traffic goes only to 127.0.0.1. Reports throughput, p50/p95/p99 latency, error rate,
 and the server's resident memory over time (first vs last 20 s), for plain JSON answers and for streamed ones.
 Every client also posts feedback; the benchmark checks that every acknowledged feedback row was stored.
+A shed request (503) waits its Retry-After before asking again, as the widget would; latency percentiles
+are reported for all requests and for answered (200) ones.
 
 Usage: python bench/load_bench.py [--clients 50] [--seconds 60] [--data-dir DIR] [--repeat] [--json OUT]
 """
@@ -59,6 +61,7 @@ def percentile(values: list[float], p: float) -> float:
 
 async def run_phase(url: str, pid: int, clients: int, seconds: float, stream: bool, unique: bool) -> dict:
     latencies: list[float] = []
+    ok_latencies: list[float] = []  # answered (200) only: shed requests (503) are fast and would flatter p95
     statuses: dict[int, int] = {}
     acked_feedback: list[int] = []
     memory: list[tuple[float, float]] = []
@@ -83,9 +86,11 @@ async def run_phase(url: str, pid: int, clients: int, seconds: float, stream: bo
                             async for _ in r.aiter_bytes():
                                 pass
                             status = r.status_code
+                            retry_after = r.headers.get("retry-after")
                     else:
                         r = await http.post("/v1/ask", json={"question": question})
                         status = r.status_code
+                        retry_after = r.headers.get("retry-after")
                         if status == 200 and n % 5 == 0:
                             fb = await http.post(
                                 "/v1/feedback",
@@ -94,9 +99,13 @@ async def run_phase(url: str, pid: int, clients: int, seconds: float, stream: bo
                             if fb.status_code == 201:
                                 acked_feedback.append(fb.json()["id"])
                 except httpx.HTTPError:
-                    status = 0
+                    status, retry_after = 0, None
                 latencies.append(time.monotonic() - t0)
+                if status == 200:
+                    ok_latencies.append(latencies[-1])
                 statuses[status] = statuses.get(status, 0) + 1
+                if status == 503 and retry_after and retry_after.isdigit():  # shed: back off as a browser would
+                    await asyncio.sleep(min(int(retry_after), 5))
 
     async def sampler() -> None:
         while time.monotonic() < deadline:
@@ -118,6 +127,12 @@ async def run_phase(url: str, pid: int, clients: int, seconds: float, stream: bo
         "p95_ms": round(percentile(latencies, 0.95) * 1000),
         "p99_ms": round(percentile(latencies, 0.99) * 1000),
         "error_rate": round(errors / max(1, len(latencies)), 4),
+        "answered": len(ok_latencies),
+        "answered_rps": round(len(ok_latencies) / elapsed, 1),
+        "answered_p50_ms": round(percentile(ok_latencies, 0.5) * 1000),
+        "answered_p95_ms": round(percentile(ok_latencies, 0.95) * 1000),
+        "answered_p99_ms": round(percentile(ok_latencies, 0.99) * 1000),
+        "shed_503": statuses.get(503, 0),
         "statuses": statuses,
         "server_5xx": sum(v for k, v in statuses.items() if k >= 500),
         "rss_first20_mb": round(max(first, default=0), 1),
@@ -175,13 +190,14 @@ def main() -> None:
         r["feedback_lost"] = len(set(acked) - stored)
     print(
         f"{'mode':<7}{'req':>7}{'rps':>7}{'p50':>7}{'p95':>7}{'p99':>7}{'err':>8}{'5xx':>5}"
-        f"{'rss0':>7}{'rss1':>7}{'fb lost':>9}"
+        f"{'rss0':>7}{'rss1':>7}{'fb lost':>9}{'ok rps':>8}{'ok p95':>8}{'503':>6}"
     )
     for r in results:
         print(
             f"{r['mode']:<7}{r['requests']:>7}{r['throughput_rps']:>7}{r['p50_ms']:>7}{r['p95_ms']:>7}"
             f"{r['p99_ms']:>7}{r['error_rate']:>8}{r['server_5xx']:>5}{r['rss_first20_mb']:>7}"
-            f"{r['rss_last20_mb']:>7}{r['feedback_lost']:>9}"
+            f"{r['rss_last20_mb']:>7}{r['feedback_lost']:>9}{r['answered_rps']:>8}{r['answered_p95_ms']:>8}"
+            f"{r['shed_503']:>6}"
         )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

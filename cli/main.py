@@ -78,7 +78,7 @@ def ingest(
             list(paths),
             fmt=format,
             prune=prune,
-            on_failure=None if as_json else lambda p, r: typer.echo(f"skipped {p}: {r}", err=True),
+            on_failure=None if as_json else lambda p, r: typer.echo(f"failed {p}: {r}", err=True),
         )
     except GalaxyError as exc:
         _fail(exc)
@@ -97,7 +97,6 @@ def _print_ingest_summary(summary: IngestSummary) -> None:
             ("added", summary.added),
             ("updated", summary.updated),
             ("unchanged", summary.unchanged),
-            ("skipped", summary.skipped),
             ("failed", summary.failed),
             ("pruned", summary.pruned),
             ("chunks written", summary.chunks),
@@ -125,7 +124,12 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
     _print_table(
-        [("documents", data["documents"]), ("chunks", data["chunks"]), ("embedding model", data["embedding_model"])],
+        [
+            ("documents", data["documents"]),
+            ("chunks", data["chunks"]),
+            ("generation", data["generation"]),
+            ("embedding model", data["embedding_model"]),
+        ],
         "knowledge base",
     )
     _print_table(
@@ -141,6 +145,18 @@ def _services():
     from assistant.container import build_services
 
     return build_services(settings)
+
+
+def _retriever():
+    """Only the knowledge base and the retriever: a one-shot search needs no answer engine, LLM or stores."""
+    settings = _settings()
+    from assistant.container import build_knowledge_base
+    from assistant.knowledge.store import data_dir_guard
+    from assistant.retrieval.retriever import Retriever
+
+    kb = build_knowledge_base(settings)
+    with data_dir_guard(settings.data_dir):
+        return Retriever(kb)
 
 
 def _filters(country: list[str], sdg: list[int], region: str | None, kind: list[str], language: str | None):
@@ -170,13 +186,26 @@ def search(
     region: Annotated[str | None, typer.Option(help="Only this region, e.g. 'West Africa'.")] = None,
     kind: Annotated[list[str] | None, typer.Option(help="solution, organisation or funding; repeatable.")] = None,
     language: Annotated[str | None, typer.Option(help="Only documents in this language.")] = None,
+    open_source: Annotated[
+        bool | None, typer.Option("--open-source/--ip-protected", help="Only DIY / open source (or IP protected).")
+    ] = None,
+    stage: Annotated[str | None, typer.Option(help="Only 'prototype' or 'product' solutions.")] = None,
+    min_trl: Annotated[int | None, typer.Option(min=1, max=9, help="Technology Readiness Level at least this.")] = None,
+    trains_others: Annotated[
+        bool | None, typer.Option("--trains-others", help="Only solutions whose holder can train others.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print {hits: [...]} as JSON.")] = False,
 ) -> None:
     """Hybrid search over the knowledge base."""
+    if stage is not None and stage not in ("prototype", "product"):
+        typer.echo("error: --stage takes prototype or product", err=True)
+        raise typer.Exit(2)
     try:
-        services = _services()
+        retriever = _retriever()
         filters = _filters(country or [], sdg or [], region, kind or [], language)
-        result = services.retriever.search(query, k=k, filters=filters)
+        filters.open_source, filters.stage, filters.min_trl = open_source, stage, min_trl
+        filters.trains_others = trains_others
+        result = retriever.search(query, k=k, filters=filters)
     except GalaxyError as exc:
         _fail(exc)
         return
@@ -272,7 +301,12 @@ def serve(
         from bots.webhook import TelegramWebhook
 
         hook = TelegramWebhook(build_bot(services))
-    uvicorn.run(create_app(services, telegram_webhook=hook), host=host, port=port, log_level=settings.log_level.lower())
+    uvicorn.run(
+        create_app(services, telegram_webhook=hook, watch_index=True),
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+    )
 
 
 @app.command()
@@ -308,6 +342,57 @@ def partners(
         typer.echo(partners_command_output(_services(), need, country, as_json))
     except GalaxyError as exc:
         _fail(exc)
+
+
+@app.command()
+def delete(
+    ids: Annotated[list[str], typer.Argument(help="Ids of the documents to remove (see `galaxy list`).")],
+) -> None:
+    """Remove documents from the knowledge base; running servers stop citing them within seconds."""
+    settings = _settings()
+    from assistant.container import build_knowledge_base
+
+    try:
+        deleted = build_knowledge_base(settings).ingestor.delete(list(ids))
+    except GalaxyError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"deleted {len(deleted)} document(s): {', '.join(deleted)}")
+
+
+@app.command("list")
+def list_documents(
+    kind: Annotated[str | None, typer.Option(help="Only solution, organisation or funding.")] = None,
+    country: Annotated[str | None, typer.Option(help="Only documents about this country (ISO3 or name).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """The documents in the knowledge base, with their ids."""
+    settings = _settings()
+    from assistant.container import build_knowledge_base
+    from assistant.text.geo import country_code
+
+    code = country_code(country) if country else None
+    if country and code is None:
+        typer.echo(f"error: unknown country '{country}'", err=True)
+        raise typer.Exit(2)
+    try:
+        docs = build_knowledge_base(settings).catalogue_now()
+    except GalaxyError as exc:
+        _fail(exc)
+        return
+    rows = [
+        d
+        for d in sorted(docs.values(), key=lambda d: d.id)
+        if (kind is None or d.kind == kind) and (code is None or code in d.countries)
+    ]
+    if as_json:
+        items = [
+            {"id": d.id, "title": d.title, "kind": d.kind, "countries": d.countries, "source": d.source} for d in rows
+        ]
+        typer.echo(json.dumps(items, ensure_ascii=False, indent=2))
+        return
+    for d in rows:
+        typer.echo(f"{d.id}  [{d.kind}; {','.join(d.countries)}]  {d.title}")
 
 
 submissions_app = typer.Typer(help="Moderate solutions shared through the API or the Telegram bot.")

@@ -42,3 +42,26 @@ async def reject(submission_id: SubmissionId, services: ServicesDep) -> dict[str
 async def list_feedback(services: ServicesDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
     items = await run_in_threadpool(services.feedback.list, limit)
     return {"feedback": [vars(f) for f in items]}
+
+
+DocumentId = Annotated[str, PathParam(max_length=300)]
+
+
+@router.get("/documents", summary="The documents in the knowledge base, with their ids")
+async def list_documents(
+    services: ServicesDep, kind: Annotated[str | None, Query(max_length=20)] = None
+) -> dict[str, Any]:
+    docs = await run_in_threadpool(services.kb.catalogue_now)
+    return {
+        "documents": [
+            {"id": d.id, "title": d.title, "kind": d.kind, "countries": d.countries, "source": d.source}
+            for d in sorted(docs.values(), key=lambda d: d.id)
+            if kind is None or d.kind == kind
+        ]
+    }
+
+
+@router.delete("/documents/{document_id}", summary="Remove a document from the store and from search")
+async def delete_document(document_id: DocumentId, services: ServicesDep, workers: WorkersDep) -> dict[str, Any]:
+    await workers.run(services.delete_documents, [document_id])  # an unknown id is NotFound: a 404
+    return {"id": document_id, "status": "deleted"}

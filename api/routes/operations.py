@@ -18,8 +18,14 @@ log = logging.getLogger("api")
 router = APIRouter(tags=["operations"])
 
 
-def _counts(services: Services) -> tuple[int, int]:
-    return services.kb.store.count_chunks(), len(services.kb.documents())
+def _counts(services: Services) -> dict[str, int]:
+    # The same figures as `galaxy stats`, read from the store, so both agree whichever process asks.
+    store = services.kb.store
+    return {
+        "documents": len(services.kb.catalogue_now()),
+        "chunks": store.count_chunks(),
+        "generation": store.generation(),
+    }
 
 
 @router.get("/healthz", response_model=Health)
@@ -30,8 +36,8 @@ async def healthz() -> dict[str, Any]:
 @router.get("/readyz", response_model=Ready, responses=error_responses(503))
 async def readyz(services: ServicesDep) -> JSONResponse | dict[str, Any]:
     try:
-        chunks, documents = await run_in_threadpool(_counts, services)
+        counts = await run_in_threadpool(_counts, services)
     except Exception as exc:  # whatever the store raises, the answer is "not yet"
         log.warning("not ready: %s", exc)
         return unavailable("The knowledge base is not reachable yet.")
-    return {"status": "ready", "documents": documents, "chunks": chunks}
+    return {"status": "ready", **counts}

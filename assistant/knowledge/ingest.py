@@ -22,6 +22,7 @@ from llama_index.core import Document
 from llama_index.core.ingestion import DocstoreStrategy, IngestionPipeline
 from llama_index.core.node_parser import SentenceSplitter
 
+from assistant.errors import NotFound
 from assistant.knowledge.documents import NON_EMBEDDED_KEYS, KnowledgeDocument
 from assistant.knowledge.loaders import load_paths
 from assistant.knowledge.store import KnowledgeStore, data_dir_guard
@@ -99,7 +100,7 @@ def _unique(
     seen: dict[str, KnowledgeDocument] = {}
     for doc in documents:
         if doc.id in seen:
-            summary.skipped += 1
+            summary.failed += 1  # "failed" is the one word for anything not ingested, per line and in the summary
             reason = f"duplicate document id '{doc.id}' (already in {seen[doc.id].source})"
             _record_failure(summary, on_failure, doc.source, reason)
             continue
@@ -142,6 +143,24 @@ class Ingestor:
             self.store.kv.delete(doc_id, collection=KnowledgeStore.PENDING)
         return len(pending)
 
+    def delete(self, doc_ids: list[str]) -> list[str]:
+        """Remove these documents from every store; all ids must exist (else NotFound and nothing changes).
+
+        Crash-safe like ingest: the ids enter the pending journal first, so a run killed halfway is finished by
+        the next ingest's recovery (which removes pending documents everywhere)."""
+        with self.store.outage_guard(), data_dir_guard(self.store.data_dir):
+            manifest = self.store.kv.get_all(KnowledgeStore.MANIFEST)
+            unknown = [doc_id for doc_id in doc_ids if doc_id not in manifest]
+            if unknown:
+                raise NotFound(f"No document with id {', '.join(repr(u) for u in unknown)}.")
+            ids = list(dict.fromkeys(doc_ids))
+            self.store.kv.put_all([(i, {"at": time.time()}) for i in ids], collection=KnowledgeStore.PENDING)
+            for doc_id in ids:
+                self._remove_everywhere(doc_id)
+                self.store.kv.delete(doc_id, collection=KnowledgeStore.PENDING)
+            self.store.bump_generation()
+            return ids
+
     # -- main entry --------------------------------------------------------------------------------------
     def ingest(
         self,
@@ -158,6 +177,10 @@ class Ingestor:
         started = time.perf_counter()
         summary = IngestSummary(recovered=self.recover())
         report = load_paths(paths, fmt)
+        if not report.files and not report.failures:
+            # An empty folder (or one of unsupported files) is a mistake to report, not a successful no-op.
+            summary.failed += 1
+            _record_failure(summary, on_failure, ", ".join(str(p) for p in paths), "no supported files in it")
         for failure in report.failures:
             summary.failed += 1
             _record_failure(summary, on_failure, failure.path, failure.reason)
@@ -166,6 +189,8 @@ class Ingestor:
         self._ingest_all(work, summary, sys.stderr.isatty() if progress is None else progress)
         if prune:
             summary.pruned = self._prune(paths, set(documents), {Path(p).resolve() for p, _ in summary.failures})
+        if summary.added or summary.updated or summary.pruned or summary.recovered:
+            self.store.bump_generation()  # running servers take a new snapshot
         summary.seconds = time.perf_counter() - started
         return summary
 

@@ -86,6 +86,25 @@ class SQLiteKVStore(BaseKVStore):
     async def aget_all(self, collection: str = DEFAULT_COLLECTION) -> dict[str, dict]:
         return self.get_all(collection)
 
+    def increment(self, key: str, collection: str) -> int:
+        """Add one to the counter `key` in one transaction, so concurrent writers never lose a bump."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._conn.execute(
+                    "SELECT value FROM kv WHERE collection=? AND key=?", (collection, key)
+                ).fetchone()
+                n = (int(json.loads(row[0])["n"]) if row else 0) + 1
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO kv (collection, key, value) VALUES (?, ?, ?)",
+                    (collection, key, json.dumps({"n": n})),
+                )
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+        return n
+
     def delete(self, key: str, collection: str = DEFAULT_COLLECTION) -> bool:
         with self._lock:
             cur = self._conn.execute("DELETE FROM kv WHERE collection=? AND key=?", (collection, key))
@@ -203,9 +222,46 @@ class KnowledgeStore:
 
     PENDING = "galaxy/pending"
     MANIFEST = "galaxy/manifest"
+    GENERATION = "galaxy/generation"
+    server_mode: bool = False
+    settings: Settings | None = None
 
     def count_chunks(self) -> int:
         return int(self.collection.count())
+
+    # -- generation marker -----------------------------------------------------------------------------------
+    # A counter bumped on every change of the index, where every process sees it: running servers poll it
+    # cheaply and take a new snapshot when it moves. Embedded Chroma shares the data directory, so the SQLite
+    # docstore beside it holds the counter; Chroma server replicas share only the server, so there it lives in
+    # the collection's own metadata.
+    def generation(self) -> int:
+        if self.server_mode:
+            meta = self.client.get_collection(self.collection.name, embedding_function=None).metadata or {}
+            return int(meta.get("galaxy_generation", 0))
+        entry = self.kv.get("generation", collection=self.GENERATION)
+        return int(entry["n"]) if entry else 0
+
+    def reopen(self) -> None:
+        """See writes made by other processes. Embedded Chroma keeps its segments in memory per process, so
+        after another process wrote to the index this one must drop its cached client and open it again; a
+        Chroma server needs nothing."""
+        if self.server_mode or self.settings is None:
+            return
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()
+        self.client = build_chroma_client(self.settings)
+        self.collection = self.client.get_collection(self.collection.name, embedding_function=None)
+        self.vector_store._collection = self.collection
+
+    def bump_generation(self) -> int:
+        if self.server_mode:
+            meta = dict(self.collection.metadata or {})
+            meta.pop("hnsw:space", None)  # Chroma refuses to modify the distance function
+            meta["galaxy_generation"] = self.generation() + 1
+            self.collection.modify(metadata=meta)
+            return int(meta["galaxy_generation"])
+        return self.kv.increment("generation", collection=self.GENERATION)
 
     @contextmanager
     def outage_guard(self) -> Iterator[None]:
@@ -255,7 +311,10 @@ def open_store(settings: Settings, model_name: str, dim: int, *, create: bool = 
     kv = SQLiteKVStore(settings.docstore_path)
     docstore = KVDocumentStore(kv, namespace=f"galaxy-{name}")
     vector_store = UpsertChromaVectorStore(chroma_collection=collection)
-    return KnowledgeStore(client, collection, vector_store, kv, docstore, model_name, dim, settings.data_dir)
+    store = KnowledgeStore(client, collection, vector_store, kv, docstore, model_name, dim, settings.data_dir)
+    store.server_mode = settings.chroma.mode == "server"
+    store.settings = settings
+    return store
 
 
 def drop_index(settings: Settings) -> None:

@@ -59,6 +59,7 @@ class Retriever:
         self.dense_weight = dense_weight
         self.lexical_weight = lexical_weight
         self._lock = threading.RLock()
+        self._refresh_lock = threading.Lock()
         self._query_cache: OrderedDict[str, list[float]] = OrderedDict()
         self.profile: ModelProfile = profile_for(getattr(kb.embed_model, "model_name", None))
         self.refresh()
@@ -66,9 +67,13 @@ class Retriever:
     # -- index ---------------------------------------------------------------------------------------------
     def refresh(self) -> None:
         """Take a new snapshot of the store; searches under way finish on the one they started with."""
-        with self._lock:
+        # Built outside the lock, so searches keep running on the old snapshot while the new one is made;
+        # refreshes themselves are serialised so an older build never replaces a newer one.
+        with self._refresh_lock:
             self.kb.invalidate()
-            self._snapshot = build_snapshot(self.kb)
+            snapshot = build_snapshot(self.kb)
+            with self._lock:
+                self._snapshot = snapshot
 
     @property
     def snapshot(self) -> Snapshot:

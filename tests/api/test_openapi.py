@@ -26,6 +26,8 @@ OPERATIONS = [
     ("POST", "/v1/admin/submissions/{submission_id}/approve"),
     ("POST", "/v1/admin/submissions/{submission_id}/reject"),
     ("GET", "/v1/admin/feedback"),
+    ("GET", "/v1/admin/documents"),
+    ("DELETE", "/v1/admin/documents/{document_id}"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
 ]
