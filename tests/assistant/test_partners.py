@@ -164,7 +164,7 @@ def test_who_funds_solar_irrigation_in_the_sahel_in_french(finder):
     assert funding_ids and funding_ids[0] == "fund-fonds-sahel-innovation-climat"
     sahel = result.funding[0]
     assert set(sahel) == {"doc_id", "title", "funder", "amount", "deadline", "url", "reason"}
-    assert sahel["funder"] == "Agence Téranga de Coopération Technique" and sahel["deadline"] == "2026-11-30"
+    assert sahel["funder"] == "Agence Téranga de Coopération Technique" and sahel["deadline"] == "2027-11-30"
     assert "date limite" in sahel["reason"]  # explained in the need's language
     assert result.partners[0].name == RSIS
     assert "solution(s) correspondante(s)" in result.partners[0].reason
