@@ -17,10 +17,12 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from api.deps import Workers, require_admin_key, require_public_key
 from api.errors import error_responses, install_error_handlers
-from api.routes import admin, ask, community, operations, partners, search, static, telegram
+from api.housekeeping import start_pruning
+from api.routes import admin, ask, community, console, needs, operations, partners, search, static, telegram
 from api.routes.telegram import TelegramWebhook
 from api.security import BodyLimitMiddleware, RateLimitMiddleware, SecurityHeadersMiddleware
 from api.shedding import LoadSheddingMiddleware
+from assistant.answers.conversation import SessionIds
 from assistant.container import Services
 from assistant.logsafe import install_log_redaction
 from assistant.settings import ApiSettings
@@ -34,9 +36,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     install_log_redaction(app.state.services.settings)
     # Ingests, deletions and approvals made by other processes become visible without a restart.
     watcher = app.state.services.start_watching() if app.state.watch_index else None
+    settings = app.state.services.settings
+    pruner = start_pruning(app.state.services.conversations, settings.conversation_retention_days)
     try:
         yield
     finally:
+        pruner.cancel()
         if watcher is not None:
             watcher.stop()
     # The services belong to the composition root; the webhook's bot runs on this server's loop, so it
@@ -63,6 +68,7 @@ def _public_router(api: ApiSettings) -> APIRouter:
     public.include_router(search.router(api.max_question_chars))
     public.include_router(partners.router(api.max_question_chars))
     public.include_router(community.router)
+    public.include_router(needs.router)
     return public
 
 
@@ -74,14 +80,21 @@ def _add_middleware(app: FastAPI, api: ApiSettings) -> None:
         max_queued=api.max_queued_questions,
         retry_after_s=api.shed_retry_after_s,
     )
+    # The rate limit prices a question by its length, so it runs after the body limit has bounded the body.
+    app.add_middleware(
+        RateLimitMiddleware,
+        per_minute=api.rate_limit_per_minute,
+        storage=api.rate_limit_storage,
+        trusted_proxies=api.trusted_proxies,
+        keys={"public": api.public_key.get_secret_value(), "admin": api.admin_key.get_secret_value()},
+    )
     app.add_middleware(BodyLimitMiddleware, max_bytes=api.max_body_bytes)
-    app.add_middleware(RateLimitMiddleware, per_minute=api.rate_limit_per_minute)
     if api.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=api.cors_origins,
-            allow_methods=["GET", "POST"],
-            allow_headers=["Content-Type", "Accept", "X-API-Key"],
+            allow_methods=["GET", "POST", "DELETE"],  # DELETE: unsubscribing from a saved need
+            allow_headers=["Content-Type", "Accept", "X-API-Key", "X-Galaxy-Client"],
             expose_headers=["Retry-After"],
             max_age=86400,
         )
@@ -104,6 +117,7 @@ def create_app(
     app.state.workers = Workers()
     app.state.telegram_webhook = telegram_webhook
     app.state.watch_index = watch_index
+    app.state.sessions = SessionIds.under(settings.data_dir, settings.api.session_secret.get_secret_value())
     install_error_handlers(app)
 
     app.include_router(_public_router(settings.api))
@@ -114,6 +128,7 @@ def create_app(
         responses=error_responses(403, 404, 422, 429, 500, 503),
     )
     app.include_router(operations.router)
+    app.include_router(console.router)
     if telegram_webhook is not None and settings.telegram.webhook_secret.get_secret_value():
         app.include_router(telegram.router(telegram_webhook))
     app.include_router(static.router(settings.api.public_key.get_secret_value()))

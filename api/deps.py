@@ -13,7 +13,9 @@ from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader, APIKeyQuery
 
 from api.security import same_secret
+from assistant.answers.conversation import SessionIds
 from assistant.container import Services
+from assistant.errors import UnknownAnswer
 
 T = TypeVar("T")
 
@@ -60,8 +62,32 @@ async def get_workers(request: Request) -> Workers:
     return request.app.state.workers
 
 
+async def get_sessions(request: Request) -> SessionIds:
+    return request.app.state.sessions
+
+
 ServicesDep = Annotated[Services, Depends(get_services)]
 WorkersDep = Annotated[Workers, Depends(get_workers)]
+SessionsDep = Annotated[SessionIds, Depends(get_sessions)]
+
+#: The `X-Galaxy-Client` values that name a channel of their own; any other client is "api".
+CLIENT_CHANNELS = frozenset({"widget"})
+
+
+async def get_channel(request: Request) -> str:
+    """The channel a request comes from, as the console reports it: the widget says so in a header."""
+    client = request.headers.get("x-galaxy-client", "").strip().lower()
+    return client if client in CLIENT_CHANNELS else "api"
+
+
+ChannelDep = Annotated[str, Depends(get_channel)]
+
+
+def check_answer_issued(services: Services, sessions: SessionIds, session_id: str, answer_id: str) -> None:
+    """Feedback only for an answer this server gave in that conversation (blocking: run it in a thread)."""
+    if not sessions.valid(session_id) or not services.conversations.has_answer(session_id, answer_id):
+        raise UnknownAnswer()
+
 
 # -- API keys -----------------------------------------------------------------------------------------------
 _header_key = APIKeyHeader(

@@ -21,9 +21,23 @@ Identifier = Annotated[str, StringConstraints(min_length=1, max_length=100, patt
 ShortText = Annotated[str, StringConstraints(max_length=60)]
 
 
+def _no_nul(value: Any) -> Any:
+    """Refuses text holding a NUL character, at any depth: no legitimate text has one, and SQLite, logs and
+    C libraries truncate or choke on it."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("The text contains a NUL character (\\u0000), which is not allowed.")
+    if isinstance(value, list | tuple):
+        for item in value:
+            _no_nul(item)
+    return value
+
+
 class Strict(BaseModel):
-    # Unknown fields are refused: a typo ("filter", "questoin") must not be silently ignored.
-    model_config = ConfigDict(extra="forbid")
+    # Unknown fields are refused: a typo ("filter", "questoin") must not be silently ignored. Strict types:
+    # `true` is not a number, "5" is not a number, 1 is not a boolean.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    _nul = field_validator("*", mode="before")(_no_nul)
 
 
 def _country(value: str) -> str:
@@ -141,6 +155,11 @@ class HitOut(BaseModel):
     score: float
     snippet: str
     url: str | None
+    place_match: Literal["exact", "neighbour", "region", "elsewhere"] | None = Field(
+        None,
+        description="How the record matches the place the question names: from it, a neighbouring country, the same"
+        " region, or elsewhere (null when the question names no place and a topic).",
+    )
 
 
 class CitationOut(BaseModel):
@@ -151,6 +170,9 @@ class CitationOut(BaseModel):
     countries: list[str]
     url: str | None
     snippet: str
+    trust: Literal["curated", "untrusted"] = Field(
+        "curated", description="untrusted: a community submission, not verified by the curators."
+    )
 
 
 class PartnerCitationOut(BaseModel):
@@ -179,6 +201,11 @@ class AskResponse(BaseModel):
     related: list[HitOut]
     note: str | None
     mode: str = Field(description="extractive, refusal or llm:<model>.")
+    outcome: Literal["answered", "nothing_exact", "out_of_scope", "greeting"] = Field(
+        "answered",
+        description="answered; nothing_exact (the closest records, labelled so, and a next step); out_of_scope (a"
+        " short scope message); greeting (a self-introduction).",
+    )
 
 
 class SearchResponse(BaseModel):
@@ -213,6 +240,29 @@ class Created(BaseModel):
 class SubmissionAccepted(BaseModel):
     id: str
     status: Literal["pending"]
+
+
+class SubmissionStatusOut(BaseModel):
+    id: str
+    status: Literal["pending", "approved", "rejected"]
+    reason: str = Field("", description="Why it was rejected, in the moderator's words.")
+    decided: float = Field(0.0, description="When it was approved or rejected (epoch seconds); 0 while pending.")
+
+
+class IntroductionRequest(Strict):
+    session_id: Identifier
+    answer_id: Identifier | None = None
+    target_kind: Literal["solution", "partner"]
+    target_id: str = Field(min_length=1, max_length=300, description="The cited document's or partner's id.")
+    target_name: str = Field("", max_length=300)
+    need: str = Field(min_length=1, max_length=2000, description="What the seeker wants to achieve.")
+    contact: str = Field("", max_length=200, description="How to reach the seeker; kept only with consent.")
+    consent: bool = Field(description="Explicit consent to keep the contact and pass it on to the provider.")
+
+
+class IntroductionCreated(BaseModel):
+    id: str
+    status: Literal["new"]
 
 
 class SubmissionOut(BaseModel):
@@ -287,3 +337,28 @@ class Ready(BaseModel):
 
 class TelegramAck(BaseModel):
     ok: bool
+
+
+class NeedRequest(Strict):
+    session_id: Identifier = Field(description="The conversation the need was asked in (issued by this server).")
+    question: str = Field(min_length=3, max_length=2000, description="The need, usually the question asked.")
+    answer_id: Identifier | None = Field(None, description='The answer that found "nothing exactly on this".')
+
+
+class NeedMatchOut(BaseModel):
+    doc_id: str
+    title: str
+    url: str
+    score: float = Field(description="Cosine of the need to the document's best passage.")
+    created: float
+    delivered: bool = Field(description="Whether it was already shown (read here, or sent on Telegram).")
+
+
+class NeedOut(BaseModel):
+    token: str = Field(description="Keep it: it reads this need's matches and unsubscribes from it.")
+    status: Literal["open", "closed"]
+    question: str
+    places: list[str]
+    channel: str
+    created: float
+    matches: list[NeedMatchOut] = Field(default_factory=list)

@@ -1,4 +1,4 @@
-"""Abuse protection at the edge: per-client rate limit, request body limits, security headers (the API key
+"""Abuse protection at the edge: per-client fair use (rate limit), request body limits, security headers (the API key
 checks that use `same_secret` are dependencies, in `api.deps`).
 
 The middlewares are plain ASGI so they run before FastAPI reads or parses anything.
@@ -8,12 +8,24 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import math
 import time
-from collections import OrderedDict
+from urllib.parse import parse_qsl
 
+from limits import RateLimitItemPerMinute
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+from limits.storage import storage_from_string
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.proxies import ClientAddress
+from assistant.errors import ConfigurationError, MissingExtraError
+
+log = logging.getLogger("api")
+
+RATE_LIMITED = "Too many requests. Please wait a moment and try again."
 
 
 def same_secret(given: str | None, expected: str) -> bool:
@@ -31,52 +43,160 @@ async def send_json(send: Send, status: int, body: dict, headers: dict[str, str]
     await send({"type": "http.response.body", "body": payload})
 
 
+class FairUse:
+    """The rate limit itself (the `limits` library's moving window): `per_minute` units a minute per identity,
+    where a request costs 1 plus 1 per `COST_CHARS` characters of its question. Counters live in this
+    process's memory, or in Redis when `storage` is a Redis URL (then every replica shares them)."""
+
+    def __init__(self, per_minute: int, storage: str = ""):
+        self.per_minute = per_minute
+        self.storage_uri = storage.strip()
+        self.item = RateLimitItemPerMinute(max(per_minute, 1))
+        self._limiter: MovingWindowRateLimiter | None = None
+        if self.storage_uri:
+            _storage_uri(self.storage_uri)  # fail at start-up, not at the first request
+
+    def _get_limiter(self) -> MovingWindowRateLimiter:
+        # Created on first use: an asyncio Redis client belongs to the running event loop.
+        if self._limiter is None:
+            uri, options = _storage_uri(self.storage_uri)
+            self._limiter = MovingWindowRateLimiter(storage_from_string(uri, **options))
+        return self._limiter
+
+    async def spend(self, identity: str, cost: int = 1) -> float:
+        """Spend `cost` units of `identity`'s quota; 0 when allowed, else the seconds until it may try again."""
+        limiter = self._get_limiter()
+        cost = max(1, min(cost, self.per_minute))  # a cost above the whole quota could never pass
+        try:
+            if await limiter.hit(self.item, identity, cost=cost):
+                return 0.0
+            stats = await limiter.get_window_stats(self.item, identity)
+        except StorageError as exc:
+            # A rate limit store outage must not take the service down with it: let requests through, loudly.
+            log.warning("rate limit storage unavailable, request let through: %s", exc.storage_error)
+            return 0.0
+        return max(1.0, stats.reset_time - time.time())
+
+
+def _storage_uri(uri: str) -> tuple[str, dict]:
+    """The `limits` storage URI (and options) for the setting's value: asyncio storages, Redis through redis-py."""
+    if not uri or uri == "memory://":
+        return "async+memory://", {}
+    scheme = uri.split("://", 1)[0].lower()
+    if scheme in ("redis", "rediss", "redis+unix"):
+        try:
+            import redis.asyncio  # noqa: F401
+        except ImportError as exc:
+            raise MissingExtraError("Redis rate limit storage (the redis client)", "redis") from exc
+        # Short timeouts: an unreachable Redis must cost a request half a second, not the OS's minutes.
+        timeouts = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
+        return "async+" + uri, {"implementation": "redispy", "wrap_exceptions": True, **timeouts}
+    raise ConfigurationError(
+        f"Unsupported rate limit storage '{scheme}://': leave GALAXY_API__RATE_LIMIT_STORAGE empty (memory) "
+        "or give a redis:// URL."
+    )
+
+
+#: A question this many characters long costs one more request: work grows with the question's length.
+COST_CHARS = 500
+_TEXT_FIELDS = ("question", "query", "need")
+
+
+def request_cost(body: bytes) -> int:
+    """1, plus 1 per `COST_CHARS` characters of the question, query or need in a JSON body."""
+    if not body:
+        return 1
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return 1
+    if not isinstance(data, dict):
+        return 1
+    text = next((v for f in _TEXT_FIELDS if isinstance(v := data.get(f), str)), "")
+    return 1 + len(text) // COST_CHARS
+
+
 class RateLimitMiddleware:
-    """Token bucket per client address on the paths under `prefix`: `per_minute` requests a minute, with
-    bursts up to the same number. Buckets live in memory (one process) and the oldest are forgotten first."""
+    """Fair use on the paths under `prefix`. A request is counted under its client address (see
+    `api.proxies`), and under the pair (address, key) when it presents a valid API key: a wrong key spends only
+    its sender's own quota, and never that of a client holding the right key. Runs after `BodyLimitMiddleware`
+    (so the body it reads to price a question is bounded)."""
 
-    def __init__(self, app: ASGIApp, per_minute: int, prefix: str = "/v1/", max_clients: int = 50_000):
+    def __init__(
+        self,
+        app: ASGIApp,
+        per_minute: int,
+        prefix: str = "/v1/",
+        *,
+        storage: str = "",
+        trusted_proxies: list[str] | None = None,
+        keys: dict[str, str] | None = None,
+    ):
         self.app = app
-        self.capacity = float(per_minute)
-        self.rate = per_minute / 60.0
         self.prefix = prefix
-        self.max_clients = max_clients
-        self.buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self.fair_use = FairUse(per_minute, storage) if per_minute > 0 else None
+        self.client_address = ClientAddress(trusted_proxies or [])
+        self.keys = {role: key for role, key in (keys or {}).items() if key}
 
-    def take(self, client: str, now: float) -> float:
-        """Spend one token; returns 0 when allowed, else the seconds until a token is back."""
-        tokens, last = self.buckets.pop(client, (self.capacity, now))
-        tokens = min(self.capacity, tokens + (now - last) * self.rate)
-        wait = 0.0
-        if tokens >= 1:
-            tokens -= 1
-        else:
-            wait = (1 - tokens) / self.rate
-        self.buckets[client] = (tokens, now)
-        if len(self.buckets) > self.max_clients:
-            self.buckets.popitem(last=False)
-        return wait
+    def identity(self, scope: Scope) -> str:
+        client = self.client_address(scope)
+        headers = Headers(scope=scope)
+        presented = [headers.get("x-api-key")]
+        presented += [v for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1")) if k == "key"]
+        for role, key in self.keys.items():
+            if any(same_secret(p, key) for p in presented):
+                return f"{client}|{role}"
+        return client
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
-            self.rate <= 0
+            self.fair_use is None
             or scope["type"] != "http"
             or scope["method"] == "OPTIONS"
             or not scope["path"].startswith(self.prefix)
         ):
             await self.app(scope, receive, send)
             return
-        client = (scope.get("client") or ("unknown", 0))[0]
-        wait = self.take(client, time.monotonic())
+        body: bytes | None = b""
+        if scope["method"] == "POST":
+            body = await _read_all(receive)
+        if body is None:  # the client left
+            return
+        wait = await self.fair_use.spend(self.identity(scope), request_cost(body))
         if wait:
             await send_json(
                 send,
                 429,
-                {"detail": "Too many requests. Please wait a moment and try again."},
+                {"detail": RATE_LIMITED},
                 {"Retry-After": str(max(1, math.ceil(wait)))},
             )
             return
-        await self.app(scope, receive, send)
+        await self.app(scope, _replay(body, receive), send)
+
+
+async def _read_all(receive: Receive) -> bytes | None:
+    """The request body (already bounded by `BodyLimitMiddleware`); None if the client left."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # after the body: wait for the disconnect, as streaming responses do
+
+    return replay
 
 
 class BodyLimitMiddleware:
@@ -95,21 +215,12 @@ class BodyLimitMiddleware:
         body = await self._read_body(headers, receive, send)
         if body is None:
             return
-        refusal = _refusal(headers, body)
+        refusal = _refusal(headers, body, form_ok=scope["path"].startswith(FORM_PATHS))
         if refusal is not None:
             await send_json(send, *refusal)
             return
 
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()  # after the body: wait for the disconnect, as streaming responses do
-
-        await self.app(scope, replay, send)
+        await self.app(scope, _replay(body, receive), send)
 
     async def _read_body(self, headers: Headers, receive: Receive, send: Send) -> bytes | None:
         """The whole body; None when the client left or the body was too big (then 413 was sent)."""
@@ -134,12 +245,17 @@ class BodyLimitMiddleware:
                 return b"".join(chunks)
 
 
-def _refusal(headers: Headers, body: bytes) -> tuple[int, dict] | None:
+#: The web console's forms post url-encoded bodies (it needs no JavaScript); everything else takes JSON.
+FORM_PATHS = ("/admin",)
+
+
+def _refusal(headers: Headers, body: bytes, *, form_ok: bool = False) -> tuple[int, dict] | None:
     """(status, error) for a body that is not JSON, or not UTF-8; None for one that may be parsed."""
     if not body:
         return None
     media = headers.get("content-type", "").split(";")[0].strip().lower()
-    if media != "application/json" and not media.endswith("+json"):
+    is_form = form_ok and media == "application/x-www-form-urlencoded"
+    if media != "application/json" and not media.endswith("+json") and not is_form:
         return 415, {"detail": "Send the body as JSON with Content-Type: application/json."}
     try:
         body.decode("utf-8")

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from assistant.answers.conversation import ConversationStore
     from assistant.answers.engine import AnswerEngine
     from assistant.community.feedback import FeedbackStore
+    from assistant.community.introductions import IntroductionStore
+    from assistant.community.needs import SavedNeedStore
     from assistant.community.submissions import SubmissionQueue
     from assistant.matchmaking.partners import PartnerFinder
     from assistant.retrieval.retriever import Retriever
@@ -74,10 +76,37 @@ class Services:
     partners: PartnerFinder
     feedback: FeedbackStore
     submissions: SubmissionQueue
+    introductions: IntroductionStore
 
     def refresh(self) -> None:
-        """Pick up newly ingested documents."""
+        """Pick up newly ingested documents, and tell the saved needs they match."""
+        before = set(self.retriever.documents)
         self.retriever.refresh()
+        self._notify_needs(before)
+
+    @cached_property
+    def needs(self) -> SavedNeedStore:
+        """Saved needs ("tell me when a solution appears"), matched in the search's embedding space."""
+        from assistant.community.needs import SavedNeedStore, threshold_for
+
+        retriever = self.retriever
+        return SavedNeedStore(
+            self.settings.data_dir / "needs.sqlite3",
+            retriever.embed_query,
+            lambda text: retriever.analyse(text).place_codes(),
+            threshold_for(getattr(self.kb.embed_model, "model_name", None), retriever.profile.relevance.dense),
+        )
+
+    def _notify_needs(self, before: set[str]) -> None:
+        from assistant.community.needs import published_since
+
+        try:
+            new = published_since(before, self.retriever.snapshot)
+            if new:
+                matched = self.needs.match(new)
+                log.info("%d new document(s) matched %d saved need(s)", len(new), len(matched))
+        except Exception:  # a need not notified must not fail the ingest or approval that published
+            log.exception("matching new documents against saved needs failed")
 
     def approve_submission(self, submission_id: str):
         """Publish a moderated submission into the knowledge base; returns the ingest summary."""
@@ -106,8 +135,10 @@ class Services:
         return watcher
 
     def close(self) -> None:
-        for closable in (self.conversations, self.feedback, self.submissions, self.kb):
+        for closable in (self.conversations, self.feedback, self.submissions, self.introductions, self.kb):
             closable.close()
+        if "needs" in self.__dict__:  # built on first use
+            self.needs.close()
 
 
 class GenerationWatcher:
@@ -156,6 +187,7 @@ def build_services(settings: Settings, kb: KnowledgeBase | None = None) -> Servi
     from assistant.answers.engine import AnswerEngine
     from assistant.answers.llm import build_llm
     from assistant.community.feedback import FeedbackStore
+    from assistant.community.introductions import IntroductionStore
     from assistant.community.submissions import SubmissionQueue
     from assistant.matchmaking.partners import PartnerFinder
     from assistant.retrieval.retriever import Retriever
@@ -177,4 +209,5 @@ def build_services(settings: Settings, kb: KnowledgeBase | None = None) -> Servi
             partners,
             FeedbackStore(settings.data_dir / "feedback.sqlite3"),
             SubmissionQueue(settings.data_dir / "submissions.sqlite3", settings.data_dir / "submissions"),
+            introductions=IntroductionStore(settings.data_dir / "introductions.sqlite3"),
         )

@@ -73,3 +73,10 @@ class NotFound(GalaxyError):
 
 class InvalidInput(GalaxyError):
     status_code = 422
+
+
+class UnknownAnswer(NotFound):
+    """Feedback names an answer that was not given in that conversation (or a conversation never issued)."""
+
+    def __init__(self) -> None:
+        super().__init__("That answer was not given in this conversation, so it cannot be rated.")

@@ -24,13 +24,36 @@ class RedactSecrets(logging.Filter):
             value = value.replace(secret, "***")
         return value
 
+    def _clean_arg(self, value):
+        """An argument as `%s` would show it, cleaned; numbers stay numbers (for `%d`), and an object whose
+        text holds no secret stays itself (for `%r`)."""
+        if isinstance(value, str):
+            return self._clean(value)
+        if value is None or isinstance(value, int | float):
+            return value
+        text = str(value)
+        cleaned = self._clean(text)
+        return value if cleaned == text else cleaned
+
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self._clean(record.msg)
+        # `log.error(exc)` logs the exception object itself: its text is what may hold a token.
+        record.msg = self._clean(record.msg if isinstance(record.msg, str) else str(record.msg))
         if isinstance(record.args, tuple):
-            record.args = tuple(self._clean(a) for a in record.args)
+            record.args = tuple(self._clean_arg(a) for a in record.args)
         elif isinstance(record.args, dict):
-            record.args = {k: self._clean(v) for k, v in record.args.items()}
+            record.args = {k: self._clean_arg(v) for k, v in record.args.items()}
+        # Tracebacks: an exception's message (python-telegram-bot's InvalidToken quotes the token) and every
+        # chained one. Formatters print `exc_text` when it is set, so it is formatted and cleaned here, once.
+        if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
+            record.exc_text = _FORMATTER.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._clean(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self._clean(record.stack_info)
         return True
+
+
+_FORMATTER = logging.Formatter()
 
 
 def install_log_redaction(settings) -> None:

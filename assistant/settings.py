@@ -60,6 +60,12 @@ class TelegramSettings(BaseModel):
         description="Bot API base URL in python-telegram-bot's form; the token is appended.",
     )
     webhook_secret: SecretStr = Field(SecretStr(""), description="Secret expected in X-Telegram-Bot-Api-Secret-Token.")
+    questions_per_minute: int = Field(
+        10,
+        ge=0,
+        description="Questions one Telegram user may ask per minute (0: unlimited); beyond it the bot asks them, "
+        "once, in their language, to wait, and keeps answering everyone else.",
+    )
 
 
 class ApiSettings(BaseModel):
@@ -84,6 +90,32 @@ class ApiSettings(BaseModel):
         "Retry-After at once instead of letting answers pile up.",
     )
     shed_retry_after_s: int = Field(1, ge=1, description="Retry-After (seconds) sent with a shed request's 503.")
+    trusted_proxies: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"],
+        description="Addresses or CIDRs (10.0.0.0/8) of the reverse proxies in front of the server. Only when the "
+        "peer is one of them is the client address read from X-Forwarded-For (the rightmost hop that is not a "
+        "trusted proxy) or X-Real-IP; anyone else's such headers are ignored. Empty: trust no proxy.",
+    )
+    rate_limit_storage: str = Field(
+        "",
+        description="Where rate limit counters live: empty for this process's memory; a Redis URL "
+        "(redis://host:6379/0, needs the 'redis' extra) so that every replica shares them.",
+    )
+    session_secret: SecretStr = Field(
+        SecretStr(""),
+        description="Key that signs the conversation ids the API issues (at least 16 characters; give every "
+        "replica the same). Empty: a random one kept in <data_dir>/session-secret.",
+    )
+    header_timeout_s: float = Field(
+        10.0, gt=0, description="Seconds a connection has to send a request's complete headers before it is closed."
+    )
+    keep_alive_timeout_s: int = Field(5, ge=1, description="Seconds an idle kept-alive connection stays open.")
+    max_connections: int = Field(
+        1000, ge=0, description="Connections and requests served at once; beyond that new ones get 503 (0: no cap)."
+    )
+    max_header_bytes: int = Field(
+        16_384, ge=1024, description="Largest request line and headers accepted; a bigger request is refused."
+    )
 
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -101,6 +133,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GALAXY_", env_nested_delimiter="__", env_file=None, extra="ignore")
 
     data_dir: Path = Field(Path("./data"), description="Where the index, caches and conversation store live.")
+    conversation_retention_days: float = Field(
+        30,
+        ge=0,
+        description="Conversation turns older than this many days are deleted (checked hourly by the server; "
+        "0: keep forever).",
+    )
     log_level: str = Field("INFO", description="Logging level.")
     chroma: ChromaSettings = Field(default_factory=_defaults(ChromaSettings), description="Vector store.")
     embedding: EmbeddingSettings = Field(default_factory=_defaults(EmbeddingSettings), description="Embedding model.")

@@ -5,7 +5,15 @@ Side by side in one run, each in its own process (so peak memory is per run):
   naive     llama-index VectorStoreIndex.from_documents into Chroma, same model and same chunking
   reingest  galaxy again over the unchanged file (new process: model load and CSV parsing included)
 
-Usage: python bench/ingest_bench.py [--json OUT]
+--edit: one generated ~10,000-line Markdown file (one item a line, headings and blank lines now and then) ingested
+into a fresh data dir, then one line inserted at the top of its body and ingested again; chunks re-embedded (cache
+misses) and seconds, with today's structured chunker and with the greedy `SentenceSplitter` it replaced, each in its
+own process; plus, without embedding, how many chunk texts change after an edit at the top and in the middle for
+that file and for a prose file (sentences with punctuation). Needs no shared data.
+
+Re-embedded chunks depend on the chunker only; the seconds depend on the model (GALAXY_EMBEDDING__MODE).
+
+Usage: python bench/ingest_bench.py [--json OUT] [--edit [--lines N]]
 """
 
 from __future__ import annotations
@@ -83,8 +91,143 @@ def run_naive(data_dir: str) -> dict:
     return {"records": len(documents), "chunks": collection.count(), "seconds": seconds, "peak_mb": _peak_mb()}
 
 
-def _child(mode: str, data_dir: str) -> dict:
-    cmd = [sys.executable, __file__, "--child", mode, "--data", data_dir]
+EDIT_LINE = "Updated on 1 December 2026 with the cooperatives of the northern districts and their contacts"
+_WORDS = [
+    "water",
+    "solar",
+    "kiosk",
+    "farmers",
+    "cooperative",
+    "women",
+    "market",
+    "price",
+    "rain",
+    "harvest",
+    "soil",
+    "seed",
+    "youth",
+    "training",
+    "digital",
+    "mobile",
+    "payment",
+    "clinic",
+    "school",
+    "district",
+    "pump",
+    "borehole",
+]
+
+
+def long_body(lines: int, prose: bool = False, seed: int = 12) -> str:
+    import random
+
+    rng = random.Random(seed)
+    out: list[str] = []
+    while len(out) < lines:
+        if rng.random() < 0.02:
+            out += ["", f"## Part {len(out)}", ""]
+        line = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(8, 30))).capitalize()
+        out.append(line + ("." if prose else ""))
+    return "\n".join(out)
+
+
+def _write_long(path: Path, body: str) -> None:
+    path.write_text(f"---\nid: long-file\ntitle: A long field guide\ncountries: [KEN]\n---\n{body}\n")
+
+
+def _legacy_splitter():
+    from llama_index.core.node_parser import SentenceSplitter
+
+    from assistant.knowledge.ingest import chunk_id
+    from assistant.settings import ChunkSettings
+
+    chunk = ChunkSettings.model_validate({})
+    return SentenceSplitter(chunk_size=chunk.size, chunk_overlap=chunk.overlap, id_func=chunk_id)
+
+
+def run_edit(data_dir: str, legacy: bool, lines: int) -> dict:
+    import assistant.knowledge.ingest as ingest
+    from assistant.container import build_knowledge_base
+    from assistant.settings import load_settings
+
+    if legacy:
+        ingest.build_splitter = lambda chunk: _legacy_splitter()
+    folder = Path(data_dir) / "docs"
+    folder.mkdir()
+    path, body = folder / "long-file.md", long_body(lines)
+    _write_long(path, body)
+    kb = build_knowledge_base(load_settings(data_dir=Path(data_dir) / "data"))
+    started = time.perf_counter()
+    first = kb.ingestor.ingest([path], progress=False)
+    first_s, first_misses = time.perf_counter() - started, kb.embed_model.misses
+    _write_long(path, EDIT_LINE + "\n" + body)
+    started = time.perf_counter()
+    edited = kb.ingestor.ingest([path], progress=False)
+    return {
+        "model": kb.embed_model.model_name,
+        "lines": lines,
+        "chunks": first.chunks,
+        "first_seconds": first_s,
+        "edited_chunks": edited.chunks,
+        "reembedded": kb.embed_model.misses - first_misses,
+        "edit_seconds": time.perf_counter() - started,
+    }
+
+
+def split_only(lines: int) -> dict:
+    """Chunk texts that change after an edit, per chunker and kind of file: no model, just the splitters."""
+    from llama_index.core.schema import MetadataMode
+
+    from assistant.knowledge.ingest import build_splitter, to_llama_document
+    from assistant.knowledge.loaders.markdown import load_markdown
+    from assistant.settings import ChunkSettings
+
+    def texts(splitter, body: str, folder: Path) -> list[str]:
+        _write_long(folder / "long-file.md", body)
+        doc = to_llama_document(load_markdown(folder / "long-file.md")[0])
+        return [n.get_content(metadata_mode=MetadataMode.EMBED) for n in splitter.get_nodes_from_documents([doc])]
+
+    out: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in ("list", "prose"):
+            body = long_body(lines, prose=kind == "prose")
+            middle = body.index("\n", len(body) // 2) + 1
+            for name, splitter in (
+                ("greedy", _legacy_splitter()),
+                ("structured", build_splitter(ChunkSettings.model_validate({}))),
+            ):
+                base = texts(splitter, body, Path(tmp))
+                top = texts(splitter, EDIT_LINE + "\n" + body, Path(tmp))
+                mid = texts(splitter, body[:middle] + EDIT_LINE + "\n" + body[middle:], Path(tmp))
+                out[f"{kind}/{name}"] = {
+                    "chunks": len(base),
+                    "changed_top": len(set(top) - set(base)),
+                    "changed_middle": len(set(mid) - set(base)),
+                }
+    return out
+
+
+def edit_main(lines: int, json_out: str | None) -> None:
+    results: dict = {"split_only": split_only(lines)}
+    print(f"{'file/chunker':<18}{'chunks':>8}{'changed (top)':>15}{'changed (middle)':>18}")
+    for name, r in results["split_only"].items():
+        print(f"{name:<18}{r['chunks']:>8}{r['changed_top']:>15}{r['changed_middle']:>18}")
+    for mode in ("edit-greedy", "edit"):
+        with tempfile.TemporaryDirectory() as tmp:
+            results[mode] = _child(mode, tmp, lines)
+    print(f"{'ingest':<14}{'lines':>7}{'chunks':>8}{'first s':>9}{'re-embedded':>13}{'edit s':>8}")
+    for mode in ("edit-greedy", "edit"):
+        r = results[mode]
+        print(
+            f"{mode:<14}{r['lines']:>7}{r['chunks']:>8}{r['first_seconds']:>9.1f}{r['reembedded']:>13}"
+            f"{r['edit_seconds']:>8.1f}"
+        )
+    if json_out:
+        Path(json_out).write_text(json.dumps(results, indent=2))
+
+
+def _child(mode: str, data_dir: str, lines: int = 0) -> dict:
+    cmd = [sys.executable, __file__, "--child", mode, "--data", data_dir, "--lines", str(lines)]
     out = subprocess.run(
         cmd, capture_output=True, text=True, check=True, cwd=ROOT, env={**os.environ, "GALAXY_LOG_LEVEL": "WARNING"}
     )
@@ -96,10 +239,18 @@ def main() -> None:
     parser.add_argument("--child")
     parser.add_argument("--data")
     parser.add_argument("--json")
+    parser.add_argument("--edit", action="store_true", help="The edit scenario (a long file, one line inserted).")
+    parser.add_argument("--lines", type=int, default=10_000, help="Lines of the --edit file.")
     args = parser.parse_args()
+    if args.child in ("edit", "edit-greedy"):
+        print(json.dumps(run_edit(args.data, args.child == "edit-greedy", args.lines)))
+        return
     if args.child:
         fn = {"ours": run_ours, "reingest": run_ours, "naive": run_naive}[args.child]
         print(json.dumps(fn(args.data)))
+        return
+    if args.edit:
+        edit_main(args.lines, args.json)
         return
     if not CSV.exists():
         sys.exit(f"skipped: {CSV} not found (the shared data sits beside the checkout)")

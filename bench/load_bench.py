@@ -94,7 +94,11 @@ async def run_phase(url: str, pid: int, clients: int, seconds: float, stream: bo
                         if status == 200 and n % 5 == 0:
                             fb = await http.post(
                                 "/v1/feedback",
-                                json={"session_id": f"load-{i}", "answer_id": r.json()["answer_id"], "rating": "up"},
+                                json={
+                                    "session_id": r.json()["session_id"],
+                                    "answer_id": r.json()["answer_id"],
+                                    "rating": "up",
+                                },
                             )
                             if fb.status_code == 201:
                                 acked_feedback.append(fb.json()["id"])

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from contextlib import suppress
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING
 
 from telegram import (
     Bot,
@@ -22,20 +21,21 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
 
-from assistant.community.submissions import LIMITS
-from assistant.errors import GalaxyError, InvalidInput
-from assistant.text.geo import country_code
+from assistant.answers.compose import NOTHING_EXACT
+from assistant.errors import GalaxyError, NotFound
 from bots import formatting
+from bots.fairness import UserQuota, addressed_text, seconds
+from bots.notify import NeedNotifier, unsubscribe_keyboard
+from bots.seeker import SeekerFlow, targets
 from bots.sending import NO_PREVIEW, send_html, send_plain, typing
+from bots.share import ShareFlow
 from bots.state import AnswerCache, AnswerEntry, ChatPreferences
 from bots.texts import COMMANDS, DEFAULT_LANGUAGE, LANGUAGE_LABELS, LANGUAGES, examples, normalise_language, text
 
@@ -44,12 +44,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ANSWER_ACTIONS = ("src", "prt", "more", "up", "dn")
-SHARE_TITLE, SHARE_COUNTRY, SHARE_PROBLEM, SHARE_CONTACT = range(4)
-SKIP = {"-", "–", "—"}
-# Mirrors assistant.community.submissions' contact rule so a bad contact is re-asked at once; submit() stays the authority.
-_CONTACT = re.compile(r"^(https?://\S+|[^@\s]+@[^@\s]+\.[^@\s]+|\+?[0-9 ()-]{6,30})$")
-_MIN_TITLE, _MIN_PROBLEM = 5, 20
+ANSWER_ACTIONS = ("src", "prt", "more", "up", "dn", "ntf", "cnx", "cnt")
 
 
 def session_id(chat_id: int) -> str:
@@ -66,32 +61,7 @@ def _chat_id(update: Update) -> int | None:
     return update.effective_chat.id if update.effective_chat else None
 
 
-def _message_text(update: Update) -> str:
-    message = update.effective_message
-    return (message.text or "") if message else ""
-
-
-# -- the /share draft: the answers so far, in the chat's data (an update without a chat has no chat data) --------
-def _start_draft(context: ContextTypes.DEFAULT_TYPE) -> None:
-    if context.chat_data is not None:
-        context.chat_data["share"] = {}
-
-
-def _remember(context: ContextTypes.DEFAULT_TYPE, field: str, value: object) -> None:
-    if context.chat_data is not None:
-        context.chat_data.setdefault("share", {})[field] = value
-
-
-def _draft(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any]:
-    return dict((context.chat_data or {}).get("share") or {})
-
-
-def _forget_draft(context: ContextTypes.DEFAULT_TYPE) -> None:
-    if context.chat_data is not None:
-        context.chat_data.pop("share", None)
-
-
-class GalaxyBot:
+class GalaxyBot(ShareFlow, SeekerFlow):
     """The bot's behaviour over the shared services; `register` adds its handlers to an Application."""
 
     def __init__(
@@ -102,10 +72,15 @@ class GalaxyBot:
         *,
         max_question_chars: int = 2000,
         compact_chars: int = formatting.COMPACT_CHARS,
+        quota: UserQuota | None = None,
+        notifier: NeedNotifier | None = None,
     ):
         self.services = services
         self.preferences = preferences
         self.cache = cache or AnswerCache()
+        self.quota = quota or UserQuota(0)
+        self.notifier = notifier
+        self._init_seeker()
         self.max_question_chars = max_question_chars
         self.compact_chars = compact_chars
         self._closed = False
@@ -115,6 +90,10 @@ class GalaxyBot:
         # Group 0: the /share conversation. Its steps stop further processing, so a step's text is not also
         # taken as a question; any other command ends it and then runs normally in group 1.
         application.add_handler(self.share_conversation(), group=0)
+        # Group -1: the reply to a question of "Connect me" or of a 👎 (bots.seeker), before anything else.
+        application.add_handler(
+            MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, self.on_waiting_text), group=-1
+        )
         question_text = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
         non_text = (
             filters.UpdateType.MESSAGE
@@ -150,8 +129,13 @@ class GalaxyBot:
 
     async def post_init(self, application: Application) -> None:
         await self.publish_commands(application.bot)
+        if self.notifier is not None:
+            self.notifier.start(application.bot)
 
     async def post_shutdown(self, application: Application) -> None:
+        if self.notifier is not None:
+            await self.notifier.stop()
+        await self.flush_comments()
         self.close()
 
     def close(self) -> None:
@@ -224,7 +208,11 @@ class GalaxyBot:
         await self.answer(update, context, question)
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.answer(update, context, _message_text(update))
+        """A question; in a group only one addressed to the bot (mentioned, or a reply to it), the rest is talk."""
+        message = update.effective_message
+        question = addressed_text(message, context.bot.id, context.bot.username) if message else None
+        if question is not None:
+            await self.answer(update, context, question)
 
     async def on_non_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._reply(update, context, text(self.ui_language(update), "text_only"))
@@ -241,7 +229,9 @@ class GalaxyBot:
         if not need:
             await send_plain(context.bot, chat_id, text(lang, "partners_usage"))
             return
-        if await self._refuse_if_too_long(context.bot, chat_id, need, lang):
+        if await self._refuse_if_too_long(context.bot, chat_id, need, lang) or await self._over_quota(
+            update, context.bot, chat_id, lang
+        ):
             return
         async with typing(context.bot, chat_id):
             result = await asyncio.to_thread(self.services.partners.suggest, need)
@@ -254,6 +244,17 @@ class GalaxyBot:
         await send_plain(bot, chat_id, text(lang, "too_long", n=len(value), max=self.max_question_chars))
         return True
 
+    async def _over_quota(self, update: Update, bot: Bot, chat_id: int, lang: str) -> bool:
+        """Past the user's questions per minute: True, after asking them once, politely, to wait."""
+        user = update.effective_user
+        key = user.id if user is not None else chat_id
+        wait = self.quota.wait_s(key)
+        if not wait:
+            return False
+        if self.quota.should_warn(key, wait):
+            await send_plain(bot, chat_id, text(lang, "slow_down", seconds=seconds(wait)))
+        return True
+
     async def answer(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, question: str, *, echo: bool = False
     ) -> None:
@@ -263,6 +264,8 @@ class GalaxyBot:
         ui = self.ui_language(update)
         question = question.strip()
         if not question or await self._refuse_if_too_long(context.bot, chat_id, question, ui):
+            return
+        if await self._over_quota(update, context.bot, chat_id, ui):
             return
         chosen = self.preferences.language(chat_id)
         async with typing(context.bot, chat_id):
@@ -281,17 +284,29 @@ class GalaxyBot:
                 language=lang,
                 citations=list(answer.citations),
                 rest=rest,
+                outcome=answer.outcome,
+                partners=list(answer.partners),
             )
         )
         await send_html(
             context.bot,
             chat_id,
             html_text,
-            self.answer_keyboard(key, lang, sources=bool(answer.citations), partners=answer.grounded, more=bool(rest)),
+            self.answer_keyboard(
+                key,
+                lang,
+                sources=bool(answer.citations),
+                partners=answer.grounded,
+                more=bool(rest),
+                notify=answer.outcome == NOTHING_EXACT,
+                connect=bool(answer.answer_id and (answer.citations or answer.partners)),
+            ),
         )
 
     @staticmethod
-    def answer_keyboard(key: str, lang: str, *, sources: bool, partners: bool, more: bool) -> InlineKeyboardMarkup:
+    def answer_keyboard(
+        key: str, lang: str, *, sources: bool, partners: bool, more: bool, notify: bool = False, connect: bool = False
+    ) -> InlineKeyboardMarkup:
         first = []
         if sources:
             first.append(InlineKeyboardButton(text(lang, "btn_sources"), callback_data=f"src:{key}"))
@@ -304,7 +319,10 @@ class GalaxyBot:
             InlineKeyboardButton("👍", callback_data=f"up:{key}"),
             InlineKeyboardButton("👎", callback_data=f"dn:{key}"),
         ]
-        return InlineKeyboardMarkup([row for row in (first, second) if row])
+        third = [InlineKeyboardButton(text(lang, "btn_connect"), callback_data=f"cnx:{key}")] if connect else []
+        if notify:
+            third.append(InlineKeyboardButton(text(lang, "btn_notify"), callback_data=f"ntf:{key}"))
+        return InlineKeyboardMarkup([row for row in (first, second, third) if row])
 
     # -- buttons ----------------------------------------------------------------------------------------------
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -321,14 +339,19 @@ class GalaxyBot:
             return
         if action == "ex" and chat_id is not None and await self._ask_example(update, context, query, key):
             return
+        if await self._answer_unkeyed(context.bot, query, action, key, chat_id, ui):
+            return
+        key, _, index = key.partition(":")  # "cnt:<key>:<target>"
         entry = self.cache.get(key, chat_id) if action in ANSWER_ACTIONS else None
-        if entry is None:
+        if entry is None or (action == "cnt" and not await self.start_connect(context.bot, query, entry, index)):
             await query.answer(text(ui, "expired"))
             return
-        if action in ("up", "dn"):
-            await self._rate(query, entry, "up" if action == "up" else "down")
+        if action in ("up", "dn", "ntf", "cnx", "cnt"):
+            await self._act(context.bot, query, action, key, entry)
             return
         await query.answer()
+        if action == "prt" and await self._over_quota(update, context.bot, entry.chat_id, entry.language):
+            return
         await self._show(context.bot, action, entry)
 
     async def _ask_example(
@@ -343,6 +366,35 @@ class GalaxyBot:
         await self.answer(update, context, choices[int(index)], echo=True)
         return True
 
+    async def _answer_unkeyed(
+        self, bot: Bot, query: CallbackQuery, action: str, key: str, chat_id: int | None, ui: str
+    ) -> bool:
+        """The buttons that carry no answer key: unsubscribe, consent, skip a comment."""
+        if action == "uns":
+            await self._unsubscribe(query, key, chat_id, ui)
+        elif action == "cns":
+            await self.on_consent(bot, query, chat_id, key, ui)
+        elif action == "skp":
+            await self.skip_comment(bot, query, chat_id)
+        else:
+            return False
+        return True
+
+    async def _act(self, bot: Bot, query: CallbackQuery, action: str, key: str, entry: AnswerEntry) -> None:
+        if action == "up":
+            await self._rate(query, entry, "up")
+        elif action == "dn":
+            if entry.rated:
+                await query.answer(text(entry.language, "feedback_already"))
+            else:
+                await self.ask_comment(bot, query, entry)
+        elif action == "ntf":
+            await self._save_need(bot, query, entry)
+        elif action == "cnx" and targets(entry):
+            await self.offer_targets(bot, query, key, entry)
+        elif action == "cnx":
+            await query.answer(text(entry.language, "expired"))
+
     async def _rate(self, query: CallbackQuery, entry: AnswerEntry, rating: str) -> None:
         if entry.rated:
             await query.answer(text(entry.language, "feedback_already"))
@@ -352,6 +404,37 @@ class GalaxyBot:
         )
         entry.rated = rating
         await query.answer(text(entry.language, "feedback_thanks"))
+
+    async def _save_need(self, bot: Bot, query: CallbackQuery, entry: AnswerEntry) -> None:
+        """ "Tell me when a solution appears": the question saved as a need of this chat."""
+        need = await asyncio.to_thread(
+            lambda: self.services.needs.save(
+                session_id=entry.session_id,
+                question=entry.question,
+                channel="telegram",
+                chat_id=entry.chat_id,
+                answer_id=entry.answer_id,
+                language=entry.language,
+            )
+        )
+        await query.answer()
+        await send_plain(
+            bot, entry.chat_id, text(entry.language, "notify_saved"), unsubscribe_keyboard(need.token, entry.language)
+        )
+
+    async def _unsubscribe(self, query: CallbackQuery, token: str, chat_id: int | None, lang: str) -> None:
+        """The "stop" button under a saved need: only in the chat that saved it."""
+        try:
+            need, _ = await asyncio.to_thread(self.services.needs.get, token)
+        except NotFound:
+            need = None
+        if need is None or need.chat_id != chat_id:
+            await query.answer(text(lang, "expired"))
+            return
+        await asyncio.to_thread(self.services.needs.unsubscribe, token)
+        await query.answer(text(need.language or lang, "unsubscribed"))
+        with suppress(TelegramError):  # the button has done its work
+            await query.edit_message_reply_markup(reply_markup=None)
 
     async def _show(self, bot: Bot, action: str, entry: AnswerEntry) -> None:
         """The sources, the rest or the partners of a cached answer, in the answer's own chat: the update's when
@@ -365,91 +448,6 @@ class GalaxyBot:
             async with typing(bot, chat_id):
                 result = await asyncio.to_thread(self.services.partners.suggest, entry.query)
             await send_html(bot, chat_id, formatting.partners_message(result, entry.language))
-
-    # -- /share -----------------------------------------------------------------------------------------------
-    def share_conversation(self) -> ConversationHandler:
-        step_text = filters.TEXT & ~filters.COMMAND
-        return ConversationHandler(
-            entry_points=[CommandHandler("share", self.share_start)],
-            states={
-                SHARE_TITLE: [MessageHandler(step_text, self.share_title)],
-                SHARE_COUNTRY: [MessageHandler(step_text, self.share_country)],
-                SHARE_PROBLEM: [MessageHandler(step_text, self.share_problem)],
-                SHARE_CONTACT: [MessageHandler(step_text, self.share_contact)],
-            },
-            fallbacks=[
-                CommandHandler("cancel", self.share_cancel),
-                MessageHandler(filters.COMMAND, self.share_interrupted),
-            ],
-            allow_reentry=True,
-            name="share",
-        )
-
-    async def _ask_step(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, state: int, **values: object
-    ) -> NoReturn:
-        """Send the step's question and move the conversation to `state`. Always raises ApplicationHandlerStop,
-        which also keeps the text from reaching the question handler in group 1."""
-        await self._reply(update, context, text(self.ui_language(update), key, **values))
-        raise ApplicationHandlerStop(state)
-
-    async def share_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        _start_draft(context)
-        await self._ask_step(update, context, "share_start", SHARE_TITLE)
-
-    async def share_title(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        value = _message_text(update).strip()
-        if not _MIN_TITLE <= len(value) <= LIMITS["title"]:
-            await self._ask_step(update, context, "share_title_bad", SHARE_TITLE, max=LIMITS["title"])
-        _remember(context, "title", value)
-        await self._ask_step(update, context, "share_country", SHARE_COUNTRY)
-
-    async def share_country(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        value = _message_text(update).strip()
-        codes: list[str] = []
-        if value not in SKIP:
-            for name in (part.strip() for part in re.split(r"[,;/]", value)):
-                if not name:
-                    continue
-                code = country_code(name)
-                if code is None:
-                    await self._ask_step(update, context, "share_country_bad", SHARE_COUNTRY, value=name[:60])
-                codes.append(code)
-        _remember(context, "countries", codes[:20])
-        await self._ask_step(update, context, "share_problem", SHARE_PROBLEM, max=LIMITS["summary"])
-
-    async def share_problem(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        value = _message_text(update).strip()
-        if not _MIN_PROBLEM <= len(value) <= LIMITS["summary"]:
-            await self._ask_step(update, context, "share_problem_bad", SHARE_PROBLEM, max=LIMITS["summary"])
-        _remember(context, "summary", value)
-        await self._ask_step(update, context, "share_contact", SHARE_CONTACT)
-
-    async def share_contact(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        lang = self.ui_language(update)
-        value = _message_text(update).strip()
-        contact = "" if value in SKIP else value
-        if contact and (len(contact) > LIMITS["contact"] or not _CONTACT.match(contact)):
-            await self._ask_step(update, context, "share_contact_bad", SHARE_CONTACT)
-        draft = _draft(context)
-        draft["contact"] = contact
-        try:
-            submission = await asyncio.to_thread(self.services.submissions.submit, draft, source="telegram")
-        except InvalidInput as exc:
-            await self._ask_step(update, context, "share_invalid", SHARE_CONTACT, reason=exc.user_message)
-        _forget_draft(context)
-        await self._reply(update, context, text(lang, "share_done", title=submission.title, id=submission.id))
-        raise ApplicationHandlerStop(ConversationHandler.END)
-
-    async def share_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        _forget_draft(context)
-        await self._reply(update, context, text(self.ui_language(update), "share_cancelled"))
-        raise ApplicationHandlerStop(ConversationHandler.END)
-
-    async def share_interrupted(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        """Another command during /share: leave the conversation and let the command run (group 1)."""
-        _forget_draft(context)
-        return ConversationHandler.END
 
     # -- errors -----------------------------------------------------------------------------------------------
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

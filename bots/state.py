@@ -62,6 +62,8 @@ class AnswerEntry:
     citations: list = field(default_factory=list)
     rest: str = ""
     rated: str | None = None
+    outcome: str = ""
+    partners: list = field(default_factory=list)
 
 
 class AnswerCache:

@@ -39,7 +39,7 @@ class TelegramWebhook:
             if self._started:
                 return
             await self.application.initialize()
-            await galaxy_bot(self.application).publish_commands(self.application.bot)
+            await galaxy_bot(self.application).post_init(self.application)  # commands, need notifier
             await self.application.start()
             self._started = True
 
@@ -59,7 +59,7 @@ class TelegramWebhook:
             self._started = False
             await self.application.stop()
             await self.application.shutdown()
-        galaxy_bot(self.application).close()
+        await galaxy_bot(self.application).post_shutdown(self.application)  # notifier, pending 👎, store
 
 
 async def make_webhook_handler(application: Application) -> TelegramWebhook:

@@ -13,6 +13,7 @@ import typer
 from assistant.errors import GalaxyError
 from assistant.knowledge.loaders import FORMATS
 from assistant.settings import Settings, load_settings
+from cli.console_commands import register as register_console_commands
 
 if TYPE_CHECKING:
     from assistant.knowledge.ingest import IngestSummary
@@ -58,12 +59,44 @@ def ingest(
         bool, typer.Option("--if-missing", help="Do nothing when the index already holds documents.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            metavar="FIELD=COLUMN",
+            help="Read spreadsheet column COLUMN as FIELD (title, summary, body, countries, sdgs, id, themes, "
+            "provider, url, language...); repeatable. Fields left out are guessed from the header; columns no "
+            "field reads are kept as extra metadata.",
+        ),
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option("--mapping", metavar="FILE.yaml", help="A saved column mapping (field: column); --map wins."),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(help="Text encoding of CSV files (e.g. cp1252). Default: UTF-8, else detected and reported."),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Show how each file's first rows would be read, with warnings; writes nothing. Exits 0 even with "
+            "warnings, 1 only when a file cannot be read.",
+        ),
+    ] = False,
 ) -> None:
     """Load, chunk, embed and store documents; unchanged documents cost nothing."""
     if format not in FORMATS:
         typer.echo(f"error: unknown format '{format}'; choose one of {', '.join(FORMATS)}", err=True)
         raise typer.Exit(2)
     settings = _settings()
+    from cli.spreadsheets import curator_options, dry_run_ingest
+
+    csv_mapping = curator_options(map_ or [], mapping, encoding)
+    if dry_run:
+        dry_run_ingest(list(paths), format, csv_mapping, encoding, as_json)
+        return
     from assistant.container import build_knowledge_base
     from assistant.knowledge.store import drop_index
 
@@ -79,6 +112,8 @@ def ingest(
             fmt=format,
             prune=prune,
             on_failure=None if as_json else lambda p, r: typer.echo(f"failed {p}: {r}", err=True),
+            csv_mapping=csv_mapping,
+            encoding=encoding,
         )
     except GalaxyError as exc:
         _fail(exc)
@@ -213,10 +248,8 @@ def search(
         typer.echo(json.dumps({"hits": [h.to_dict() for h in result.hits]}, ensure_ascii=False, indent=2))
         return
     for i, hit in enumerate(result.hits, 1):
-        typer.echo(
-            f"{i:>2}. {hit.doc.title}  [{hit.doc.id}; {hit.doc.kind}; {','.join(hit.doc.countries)}]"
-            f"  score {hit.score:.3f}"
-        )
+        where = ",".join(hit.doc.countries) + (f" ({hit.place_match})" if hit.place_match else "")
+        typer.echo(f"{i:>2}. {hit.doc.title}  [{hit.doc.id}; {hit.doc.kind}; {where}]  score {hit.score:.3f}")
         typer.echo(f"    {hit.snippet}")
 
 
@@ -301,12 +334,18 @@ def serve(
         from bots.webhook import TelegramWebhook
 
         hook = TelegramWebhook(build_bot(services))
-    uvicorn.run(
+    from api.server import server_config
+
+    # Timeouts, the connection cap, and no proxy headers read by uvicorn: the app trusts only
+    # GALAXY_API__TRUSTED_PROXIES (api.proxies).
+    config = server_config(
         create_app(services, telegram_webhook=hook, watch_index=True),
-        host=host,
-        port=port,
+        settings.api,
+        host,
+        port,
         log_level=settings.log_level.lower(),
     )
+    uvicorn.Server(config).run()
 
 
 @app.command()
@@ -397,6 +436,7 @@ def list_documents(
 
 submissions_app = typer.Typer(help="Moderate solutions shared through the API or the Telegram bot.")
 app.add_typer(submissions_app, name="submissions")
+register_console_commands(app)  # galaxy gaps, feedback, introductions
 
 
 @submissions_app.command("list")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from pydantic import StringConstraints
 
-from api.deps import ServicesDep, WorkersDep
+from api.deps import ChannelDep, ServicesDep, SessionsDep, WorkersDep
 from api.schemas import AskBase, AskResponse
 from api.streaming import SSE_SCHEMA, event_stream
 
@@ -34,13 +34,21 @@ def router(max_question_chars: int) -> APIRouter:
         responses={200: {"content": {"text/event-stream": {"schema": SSE_SCHEMA}}}},
     )
     async def ask(
-        body: AskRequest, request: Request, services: ServicesDep, workers: WorkersDep
+        body: AskRequest,
+        request: Request,
+        services: ServicesDep,
+        workers: WorkersDep,
+        channel: ChannelDep,
+        sessions: SessionsDep,
     ) -> StreamingResponse | dict[str, Any]:
         args: dict[str, Any] = dict(
             question=body.question,
-            session_id=body.session_id,
+            # Only ids this server issued continue a conversation; any other starts a new one, whose id the
+            # answer carries (the widget keeps the id it is given).
+            session_id=sessions.own(body.session_id),
             language=body.language,
             filters=body.filters.to_filters() if body.filters else None,
+            channel=channel,
         )
         if wants_stream(body.stream, request):
             return await event_stream(workers, services.engine.stream(**args))

@@ -1,21 +1,42 @@
 """What people give back: POST /v1/feedback (rate an answer) and POST /v1/submissions (share a solution)."""
 
 # No `from __future__ import annotations`: FastAPI reads the route signatures at run time.
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
+from fastapi import Path as PathParam
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import ServicesDep
-from api.schemas import Created, FeedbackRequest, SubmissionAccepted, SubmissionRequest
+from api.deps import ChannelDep, ServicesDep, SessionsDep, check_answer_issued
+from api.errors import error_responses
+from api.schemas import (
+    Created,
+    FeedbackRequest,
+    IntroductionCreated,
+    IntroductionRequest,
+    SubmissionAccepted,
+    SubmissionRequest,
+    SubmissionStatusOut,
+)
 
 router = APIRouter()
 
 
-@router.post("/feedback", status_code=201, response_model=Created, tags=["feedback"], summary="Rate an answer")
-async def feedback(body: FeedbackRequest, services: ServicesDep) -> dict[str, Any]:
+@router.post(
+    "/feedback",
+    status_code=201,
+    response_model=Created,
+    tags=["feedback"],
+    summary="Rate an answer",
+    description="Only an answer given in that conversation can be rated (404 otherwise).",
+    responses=error_responses(404),
+)
+async def feedback(
+    body: FeedbackRequest, services: ServicesDep, channel: ChannelDep, sessions: SessionsDep
+) -> dict[str, Any]:
+    await run_in_threadpool(check_answer_issued, services, sessions, body.session_id, body.answer_id)
     feedback_id = await run_in_threadpool(
-        services.feedback.add, body.session_id, body.answer_id, body.rating, body.comment, source="api"
+        services.feedback.add, body.session_id, body.answer_id, body.rating, body.comment, source=channel
     )
     return {"id": feedback_id}
 
@@ -30,3 +51,41 @@ async def feedback(body: FeedbackRequest, services: ServicesDep) -> dict[str, An
 async def submit(body: SubmissionRequest, services: ServicesDep) -> dict[str, Any]:
     submission = await run_in_threadpool(services.submissions.submit, body.model_dump(exclude_none=True), source="api")
     return {"id": submission.id, "status": "pending"}
+
+
+@router.get(
+    "/submissions/{submission_id}",
+    response_model=SubmissionStatusOut,
+    tags=["submissions"],
+    summary="Where a shared solution stands: pending, approved, or rejected with the reason",
+)
+async def submission_status(
+    submission_id: Annotated[str, PathParam(max_length=100)], services: ServicesDep
+) -> dict[str, Any]:
+    sub = await run_in_threadpool(services.submissions.get, submission_id)  # NotFound: 404
+    return {"id": sub.id, "status": sub.status, "reason": sub.reason, "decided": sub.decided}
+
+
+@router.post(
+    "/introductions",
+    status_code=201,
+    response_model=IntroductionCreated,
+    tags=["introductions"],
+    summary="Ask to be connected with the provider of a cited solution or a suggested partner",
+    description="The request goes to the knowledge managers; the contact is kept only with `consent: true` and "
+    "is shown only to them, never in answers.",
+)
+async def introduce(body: IntroductionRequest, services: ServicesDep, channel: ChannelDep) -> dict[str, Any]:
+    intro = await run_in_threadpool(
+        services.introductions.create,
+        session_id=body.session_id,
+        channel=channel,
+        need=body.need,
+        contact=body.contact,
+        consent=body.consent,
+        target_kind=body.target_kind,
+        target_id=body.target_id,
+        target_name=body.target_name,
+        answer_id=body.answer_id or "",
+    )
+    return {"id": intro.id, "status": intro.status}

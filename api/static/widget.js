@@ -33,13 +33,47 @@
       "مفيد", "غير مفيد", "شكرًا على رأيك!", "مشكلة في الاتصال، نعيد المحاولة…", "تعذّر الوصول إلى المساعد.",
       "أعد المحاولة"],
   };
+  // The seeker's side of the loop: introductions, saved needs, a comment with a thumbs down.
+  const U = {
+    en: { connect: "Connect me", who: "Who with?", need: "What do you need from them?",
+      contact: "Your e-mail or phone (optional)", consent: "The Galaxy team may keep this contact and pass it on for this introduction.",
+      consentFirst: "Tick the box to share your contact, or leave it empty.", request: "Send request", cancel: "Cancel",
+      requested: "Thank you! The Galaxy team has your request.", notify: "Tell me when a solution appears",
+      saved: "Saved. Come back here: new solutions will show up.", comment: "What was wrong? (optional)",
+      found: "New solution for", stop: "Stop alerts" },
+    fr: { connect: "Mettez-moi en relation", who: "Avec qui ?", need: "De quoi avez-vous besoin ?",
+      contact: "Votre e-mail ou téléphone (facultatif)", consent: "L'équipe Galaxy peut garder ce contact et le transmettre pour cette mise en relation.",
+      consentFirst: "Cochez la case pour partager votre contact, ou laissez-le vide.", request: "Envoyer la demande",
+      cancel: "Annuler", requested: "Merci ! L'équipe Galaxy a reçu votre demande.", notify: "Prévenez-moi quand une solution apparaît",
+      saved: "C'est noté. Revenez ici : les nouvelles solutions s'afficheront.", comment: "Qu'est-ce qui n'allait pas ? (facultatif)",
+      found: "Nouvelle solution pour", stop: "Arrêter les alertes" },
+    es: { connect: "Póngame en contacto", who: "¿Con quién?", need: "¿Qué necesita de ellos?",
+      contact: "Su correo o teléfono (opcional)", consent: "El equipo de Galaxy puede guardar este contacto y pasarlo para esta presentación.",
+      consentFirst: "Marque la casilla para compartir su contacto, o déjelo vacío.", request: "Enviar solicitud",
+      cancel: "Cancelar", requested: "¡Gracias! El equipo de Galaxy recibió su solicitud.", notify: "Avíseme cuando aparezca una solución",
+      saved: "Guardado. Vuelva aquí: verá las nuevas soluciones.", comment: "¿Qué falló? (opcional)",
+      found: "Nueva solución para", stop: "Detener avisos" },
+    pt: { connect: "Ponham-me em contacto", who: "Com quem?", need: "De que precisa deles?",
+      contact: "O seu e-mail ou telefone (opcional)", consent: "A equipa Galaxy pode guardar este contacto e passá-lo para esta apresentação.",
+      consentFirst: "Assinale a caixa para partilhar o seu contacto, ou deixe-o vazio.", request: "Enviar pedido",
+      cancel: "Cancelar", requested: "Obrigado! A equipa Galaxy recebeu o seu pedido.", notify: "Avise-me quando surgir uma solução",
+      saved: "Guardado. Volte aqui: as novas soluções vão aparecer.", comment: "O que estava errado? (opcional)",
+      found: "Nova solução para", stop: "Parar avisos" },
+    ar: { connect: "صِلني بهم", who: "مع من؟", need: "ما الذي تحتاجه منهم؟", contact: "بريدك الإلكتروني أو هاتفك (اختياري)",
+      consent: "يجوز لفريق Galaxy الاحتفاظ بوسيلة الاتصال هذه وإرسالها لهذا التعارف.",
+      consentFirst: "ضع علامة في المربع لمشاركة وسيلة الاتصال، أو اتركها فارغة.", request: "أرسل الطلب", cancel: "إلغاء",
+      requested: "شكرًا! تلقّى فريق Galaxy طلبك.", notify: "أخبرني عندما يظهر حل", saved: "تم الحفظ. عُد إلى هنا: ستظهر الحلول الجديدة.",
+      comment: "ما الخطأ؟ (اختياري)", found: "حل جديد لـ", stop: "أوقف التنبيهات" },
+  };
   const lang = [attr("lang"), navigator.language].map((l) => (l || "").slice(0, 2).toLowerCase())
     .find((l) => T[l]) || "en";
   const [tOpen, tClose, tNew, tAsk, tSend, tHi, tSources, tPartners, tUp, tDown, tThanks, tRetrying, tFailed,
     tRetry] = T[lang];
+  const u = U[lang];
   const dir = lang === "ar" ? "rtl" : "ltr";
   const title = attr("title") || "Galaxy Assistant";
   const store = "galaxy-session:" + base;
+  const needStore = "galaxy-needs:" + base;
   const canStream = !!(window.ReadableStream && window.TextDecoder && "body" in Response.prototype);
 
   const CSS = `:host{all:initial!important}
@@ -72,6 +106,12 @@ a{color:#0b5cad}
 .v .b{display:flex;padding:4px 6px}
 .dn{transform:scaleY(-1)}
 .f{display:flex;gap:8px;padding:8px;border-top:1px solid #ddd}
+.c{display:flex;flex-direction:column;gap:6px;margin-top:8px;font-size:13px}
+.c input,.c select,.c textarea{width:100%;font-size:16px;padding:6px;border:1px solid #999;border-radius:6px;color:#1a1a1a;background:#fff}
+.c label{display:flex;gap:6px;align-items:flex-start}
+.c label input{width:auto;margin-top:3px}
+.r{display:flex;gap:6px}
+.r .s{padding:6px 14px}
 textarea{flex:1;resize:none;font-size:16px;padding:8px;border:1px solid #999;border-radius:8px;max-height:120px;color:#1a1a1a;background:#fff}
 .s{border:0;border-radius:8px;background:#0b5cad;color:#fff;padding:0 14px;font-weight:600}
 @media (max-width:480px){.p{inset:0;width:100vw;height:100vh;height:100dvh;max-width:none;max-height:none;border-radius:0}}
@@ -95,13 +135,21 @@ textarea{flex:1;resize:none;font-size:16px;padding:8px;border:1px solid #999;bor
   };
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   const failure = (message, fatal, wait) => Object.assign(new Error(message), { fatal, wait });
+  // Every request names the widget, so the knowledge managers can tell its traffic from other API clients.
+  const headers = (more) => Object.assign({ "X-Galaxy-Client": "widget" }, key ? { "X-API-Key": key } : {}, more);
   const post = (path, body, stream, signal) => fetch(base + path, {
     method: "POST",
     body: JSON.stringify(body),
     signal,
-    headers: Object.assign({ "Content-Type": "application/json", Accept: stream ? "text/event-stream" : "application/json" },
-      key ? { "X-API-Key": key } : {}),
+    headers: headers({ "Content-Type": "application/json", Accept: stream ? "text/event-stream" : "application/json" }),
   });
+  const call = (path, method) => fetch(base + path, { method, headers: headers({ Accept: "application/json" }) });
+  const getNeeds = () => {
+    try { return JSON.parse(localStorage.getItem(needStore)) || []; } catch (e) { return []; }
+  };
+  const setNeeds = (tokens) => {
+    try { localStorage.setItem(needStore, JSON.stringify(tokens.slice(-10))); } catch (e) { /* storage blocked */ }
+  };
   // 4xx means the question itself is refused (no point retrying); 429, 5xx and network errors are retried.
   const check = async (res) => {
     if (res.ok) return res;
@@ -188,6 +236,7 @@ textarea{flex:1;resize:none;font-size:16px;padding:8px;border:1px solid #999;bor
       launcher.hidden = true;
       if (!log.firstChild) hint();
       input.focus();
+      newSolutions();
     };
     const close = () => {
       panel.hidden = true;
@@ -259,27 +308,141 @@ textarea{flex:1;resize:none;font-size:16px;padding:8px;border:1px solid #999;bor
       return el("a", 0, text, { href, target: "_blank", rel: "noopener noreferrer" });
     };
 
+    const row = (...kids) => {
+      const r = el("div", "r");
+      r.append(...kids);
+      return r;
+    };
+
     function feedback(box, a) {
       const bar = el("div", "v");
+      const rate = async (rating, comment, buttons) => {
+        buttons.forEach((x) => { x.disabled = true; });
+        try {
+          await check(await post("v1/feedback", { session_id: a.session_id, answer_id: a.answer_id, rating, comment }));
+          bar.append(el("span", 0, tThanks));
+          return true;
+        } catch (e) {
+          buttons.forEach((x) => { x.disabled = false; });
+          return false;
+        }
+      };
       const buttons = [["up", tUp], ["down", tDown]].map(([rating, label]) => {
         const b = el("button", "b", null, { type: "button", "aria-label": label, title: label });
         b.append(icon(THUMB, 16, rating === "down" ? "dn" : ""));
-        b.onclick = async () => {
-          buttons.forEach((x) => { x.disabled = true; });
-          try {
-            await check(await post("v1/feedback", { session_id: a.session_id, answer_id: a.answer_id, rating }));
-            bar.append(el("span", 0, tThanks));
-          } catch (e) {
-            buttons.forEach((x) => { x.disabled = false; });
-          }
-        };
+        b.onclick = () => (rating === "up" ? rate("up", "", buttons) : why());
         return b;
       });
+      // A thumbs down may say what was wrong: one optional line, sent with the rating.
+      const why = () => {
+        buttons.forEach((x) => { x.disabled = true; });
+        const f = el("form", "c");
+        const text = el("input", 0, null, { maxlength: "2000", "aria-label": u.comment, placeholder: u.comment });
+        const send = el("button", "s", tSend, { type: "submit" });
+        f.append(text, row(send));
+        f.onsubmit = async (e) => {
+          e.preventDefault();
+          send.disabled = true;
+          if (await rate("down", text.value.trim(), buttons)) f.remove();
+          else send.disabled = false;
+        };
+        bar.after(f);
+        text.focus();
+      };
       bar.append(...buttons);
       box.append(bar);
     }
 
-    function render(box, txt, a) {
+    // "Connect me": the need and, only with the box ticked, a contact, for a cited solution or a partner.
+    function connect(box, a) {
+      const targets = (a.citations || []).map((c) => ["solution", c.doc_id, c.title])
+        .concat((a.partners || []).map((p) => ["partner", p.name, p.name])).slice(0, 6);
+      if (!targets.length || !a.answer_id) return;
+      const open = el("button", "b", u.connect, { type: "button" });
+      open.onclick = () => {
+        open.hidden = true;
+        const f = el("form", "c");
+        const who = el("select", 0, null, { "aria-label": u.who });
+        targets.forEach(([, , name], i) => who.append(el("option", 0, name, { value: String(i) })));
+        const need = el("textarea", 0, null, { rows: "2", maxlength: "2000", required: "", "aria-label": u.need, placeholder: u.need });
+        const contact = el("input", 0, null, { maxlength: "200", autocomplete: "email", "aria-label": u.contact, placeholder: u.contact });
+        const consent = el("input", 0, null, { type: "checkbox" });
+        const label = el("label");
+        label.append(consent, d.createTextNode(u.consent));
+        const problem = el("p", "e", null, { "aria-live": "polite" });
+        const send = el("button", "s", u.request, { type: "submit" });
+        const cancel = el("button", "b", u.cancel, { type: "button" });
+        cancel.onclick = () => { f.remove(); open.hidden = false; open.focus(); };
+        f.append(el("p", "k", u.who), who, need, contact, label, problem, row(send, cancel));
+        f.onsubmit = async (e) => {
+          e.preventDefault();
+          const [kind, id, name] = targets[+who.value];
+          const reach = contact.value.trim();
+          if (reach && !consent.checked) { problem.textContent = u.consentFirst; return; }
+          send.disabled = true;
+          try {
+            await check(await post("v1/introductions", { session_id: a.session_id, answer_id: a.answer_id,
+              target_kind: kind, target_id: id, target_name: name, need: need.value.trim(), contact: reach,
+              consent: !!reach && consent.checked }));
+            f.replaceWith(el("p", 0, u.requested));
+          } catch (x) {
+            problem.textContent = x.message;
+            send.disabled = false;
+          }
+        };
+        open.after(f);
+        need.focus();
+      };
+      box.append(open);
+    }
+
+    // "Nothing exactly on this": the question can wait for a solution; matches show when the widget opens again.
+    function notify(box, q, a) {
+      if (a.outcome !== "nothing_exact" || !a.session_id) return;
+      const b = el("button", "b", u.notify, { type: "button" });
+      b.onclick = async () => {
+        b.disabled = true;
+        try {
+          const need = await (await check(await post("v1/needs", { session_id: a.session_id, question: q, answer_id: a.answer_id }))).json();
+          setNeeds(getNeeds().filter((t) => t !== need.token).concat(need.token));
+          b.replaceWith(el("p", 0, u.saved));
+        } catch (e) {
+          b.disabled = false;
+        }
+      };
+      box.append(b);
+    }
+
+    let checked = false;
+    async function newSolutions() {
+      if (checked) return;
+      checked = true;
+      for (const token of getNeeds()) {
+        try {
+          const res = await call("v1/needs/" + encodeURIComponent(token), "GET");
+          if (res.status === 404) { setNeeds(getNeeds().filter((t) => t !== token)); continue; }
+          const need = await (await check(res)).json();
+          if (need.status !== "open") { setNeeds(getNeeds().filter((t) => t !== token)); continue; }
+          const fresh = need.matches.filter((m) => !m.delivered);
+          if (!fresh.length) continue;
+          const box = add("a", u.found + " “" + need.question + "”:");
+          const ul = el("ul");
+          fresh.forEach((m) => { const li = el("li"); li.append(link(m.title, m.url)); ul.append(li); });
+          const stop = el("button", "b", u.stop, { type: "button" });
+          stop.onclick = async () => {
+            stop.disabled = true;
+            try {
+              await check(await call("v1/needs/" + encodeURIComponent(token), "DELETE"));
+              setNeeds(getNeeds().filter((t) => t !== token));
+              stop.remove();
+            } catch (e) { stop.disabled = false; }
+          };
+          box.append(ul, stop);
+        } catch (e) { /* offline: look again next time */ }
+      }
+    }
+
+    function render(box, txt, a, q) {
       show(txt, a.answer); // the final text wins over what was streamed (unsupported sentences are dropped)
       if (a.session_id) setSid(a.session_id);
       if (a.citations && a.citations.length) {
@@ -300,6 +463,8 @@ textarea{flex:1;resize:none;font-size:16px;padding:8px;border:1px solid #999;bor
         box.append(el("p", "k", tPartners), ul);
       }
       if (a.answer_id) feedback(box, a);
+      connect(box, a);
+      notify(box, q, a);
       reveal(box);
     }
 
@@ -312,7 +477,7 @@ textarea{flex:1;resize:none;font-size:16px;padding:8px;border:1px solid #999;bor
       log.setAttribute("aria-busy", "true"); // announce the finished answer, not every streamed piece
       try {
         const a = await answer(q, txt, mine);
-        if (mine === generation) render(box, txt, a);
+        if (mine === generation) render(box, txt, a, q);
       } catch (e) {
         if (mine !== generation) return;
         txt.className = "t e";
@@ -366,7 +531,7 @@ textarea{flex:1;resize:none;font-size:16px;padding:8px;border:1px solid #999;bor
         e.preventDefault();
         close();
       } else if (e.key === "Tab") { // keep focus inside the modal dialog
-        const all = [...panel.querySelectorAll("button:not([disabled]),textarea,a[href]")];
+        const all = [...panel.querySelectorAll("button:not([disabled]):not([hidden]),textarea,input,select,a[href]")];
         const first = all[0];
         const last = all[all.length - 1];
         if (e.shiftKey && root.activeElement === first) {

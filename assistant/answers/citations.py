@@ -1,16 +1,21 @@
 """Citations and their check: a generated sentence stands only if the passages it cites support it.
 
 Also what keeps documents and askers from steering the model: document text enters a prompt as data
-(`as_data`), and a generated text that repeats the system prompt is caught (`leaks_prompt`)."""
+(`as_data`), and a generated text that repeats the system prompt is caught (`leaks_prompt`). A sentence that rests
+only on untrusted passages (community submissions) stands, labelled as not verified.
+
+`SentenceGate` runs the same check on a stream: a sentence is let through only once it is complete and stands,
+so no unchecked generated text reaches a client."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 
-from assistant.answers.prompts import SYSTEM_PROMPT
-from assistant.text.textproc import content_words, sentences, strip_instructions
+from assistant.answers.prompts import SYSTEM_PROMPT, phrase
+from assistant.text.textproc import content_words, is_instruction, sentences, strip_instructions
 
 SUPPORT_THRESHOLD = 0.5
 #: Cosine (multilingual-e5, query: prefix on both sides) above which a sentence and a passage sentence in
@@ -37,6 +42,12 @@ class Citation:
     snippet: str
     passage: str = field(repr=False, default="")
     language: str = field(repr=False, default="en")
+    #: "curated" or "untrusted" (a community submission), as the cited document is.
+    trust: str = "curated"
+
+    @property
+    def verified(self) -> bool:
+        return self.trust == "curated"
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -63,16 +74,63 @@ def check_citations(
     A figure that appears in no cited passage always fails: invented numbers are the worst hallucination.
     A sentence without a marker (small models often forget them) is attributed to the passage that supports it
     best, word for word, and gets that passage's marker; with no such passage, an uncited claim does not stand.
+    A sentence resting only on untrusted passages is labelled (`answer.unverified`); a text that repeats the
+    system prompt keeps nothing.
     """
-    by_n = {c.n: c for c in citations}
-    kept: list[str] = []
-    used: list[int] = []
-    for sentence in sentences(text):
-        checked = _checked_sentence(sentence, citations, by_n, embed, language)
-        if checked is not None:
-            kept.append(checked[0])
-            used.extend(m for m in checked[1] if m not in used)
-    return " ".join(kept), used
+    gate = SentenceGate(citations, embed, language)
+    gate.feed(text)
+    gate.close()
+    if gate.leaked:
+        return "", []
+    return " ".join(gate.kept), gate.used
+
+
+class SentenceGate:
+    """The citation check on a generated text as it streams: `feed` the pieces, and each call returns the
+    sentences completed since, checked (`check_citations`' rules); `close` checks the last one. Sentences come
+    out whole or not at all, and none once the text repeats the system prompt (`leaked`)."""
+
+    def __init__(self, citations: list[Citation], embed: Embed | None = None, language: str | None = None):
+        self.citations = citations
+        self.by_n = {c.n: c for c in citations}
+        self.embed = embed
+        self.language = language
+        self.kept: list[str] = []
+        self.used: list[int] = []
+        self.leaked = False
+        self._raw = ""
+        self._done = 0  # sentences of `_raw` already judged
+
+    def feed(self, piece: str) -> list[str]:
+        self._raw += piece
+        parts = sentences(self._raw)
+        # The last part may still grow; the ones before it are complete (a split never moves back).
+        return self._judge(parts[self._done : max(self._done, len(parts) - 1)])
+
+    def close(self) -> list[str]:
+        return self._judge(sentences(self._raw)[self._done :])
+
+    def _judge(self, complete: list[str]) -> list[str]:
+        if self.leaked or not complete:
+            return []
+        self._done += len(complete)
+        if leaks_prompt(" ".join(sentences(self._raw)[: self._done])):
+            self.leaked = True
+            return []
+        out: list[str] = []
+        for sentence in complete:
+            if is_instruction(sentence):  # a model that took orders from a passage or the asker
+                continue
+            checked = _checked_sentence(sentence, self.citations, self.by_n, self.embed, self.language)
+            if checked is None:
+                continue
+            text, cited = checked
+            if all(not self.by_n[m].verified for m in cited):
+                text = _labelled(text, phrase(self.language or "en", "unverified"))
+            out.append(text)
+            self.used.extend(m for m in cited if m not in self.used)
+        self.kept.extend(out)
+        return out
 
 
 def _checked_sentence(
@@ -120,9 +178,14 @@ def _attribute(sentence: str, citations: list[Citation]) -> int | None:
 
 
 def _with_marker(sentence: str, n: int) -> str:
+    return _labelled(sentence, f"[{n}]")
+
+
+def _labelled(sentence: str, label: str) -> str:
+    """The sentence with `label` added before its final punctuation ("... [1] (not verified).")."""
     body = sentence.rstrip()
     end = body[-1] if body and body[-1] in ".!?。" else ""
-    return f"{body[:-1] if end else body} [{n}]{end}"
+    return f"{body[:-1] if end else body} {label}{end}"
 
 
 def _numbers(text: str) -> set[str]:
@@ -149,6 +212,7 @@ def leaks_prompt(text: str) -> bool:
     return bool(_shingles(text) & _SYSTEM_SHINGLES)
 
 
+@lru_cache(maxsize=4096)
 def as_data(text: str) -> str:
     """Document text as it enters a prompt: it cannot close or forge the <passage> block that frames it, and
     sentences that give the assistant orders are left out."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Iterable
 from importlib import resources
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from assistant.matchmaking.funding import deadline_status
 from assistant.retrieval.retriever import Hit
 from assistant.text.geo import country_name, normalise
+from assistant.text.language import detect_language
 from assistant.text.locales import phrase, texts
 
 ANSWERED = "answered"
@@ -108,10 +110,27 @@ def is_out_of_scope(message: str, hits: list[Hit]) -> bool:
 
 
 def quoted(text: str, text_language: str | None, language: str) -> str:
-    """A record's own words: as they are in the asker's language, else marked as a quote with their language."""
-    if not text or not text_language or text_language == language:
+    """A record's own words: as they are in the asker's language, else marked as a quote with their language
+    (the text's own, when it is long enough to tell: a record's French sentence under an English label)."""
+    if not text or not text_language:
+        return text
+    if len(text.split()) >= DETECT_WORDS:
+        text_language = _language_of(text, text_language)
+    if text_language == language:
         return text
     return _say(language, "quote", text=text, code=text_language.upper())
+
+
+@functools.lru_cache(maxsize=4096)
+def _language_of(text: str, default: str) -> str:
+    return detect_language(text, default=default)
+
+
+def record_language(doc: Any) -> str:
+    """The language a record is written in, from its own text (a loader's tag can be wrong: French AccLabs
+    records came tagged English); its short title is quoted in it."""
+    sample = (doc.summary or doc.body or "")[:400]
+    return _language_of(sample, doc.language) if len(sample.split()) >= DETECT_WORDS else doc.language
 
 
 def places(countries: list[str], language: str) -> str:
@@ -119,8 +138,8 @@ def places(countries: list[str], language: str) -> str:
 
 
 def _place_label(hit: Hit, language: str) -> str:
-    where = places(hit.doc.countries, language)
-    match = getattr(hit, "place_match", None)
+    where = places(hit.countries_nearest_first or hit.doc.countries, language)
+    match = hit.place_match
     if where and match in ("neighbour", "region"):
         where += f" ({_say(language, match)})"
     return where
@@ -144,23 +163,44 @@ def _sdgs(numbers: list[int], language: str) -> list[str]:
     return out
 
 
+#: A unit cost longer than this is a sentence, not an amount: only the amount in it is shown.
+SHORT_COST_CHARS = 32
+#: Shortest text whose own language is detected for its quote mark (shorter: the record's language).
+DETECT_WORDS = 4
+
+
+@functools.cache
+def _amount_pattern() -> re.Pattern[str]:
+    currencies = sorted(_data("facts.json")["currencies"], key=len, reverse=True)
+    unit = "|".join(re.escape(c) for c in currencies)
+    number = r"\d[\d.,\u202f\u00a0 ]*\d|\d"
+    return re.compile(rf"(?:(?:{unit})\s?(?:{number}))|(?:(?:{number})\s?(?:{unit})(?![A-Za-z]))", re.I)
+
+
+def short_cost(cost: str | None) -> str:
+    """A unit cost to show: the text when short, else the first amount with a currency in it, else nothing."""
+    cost = " ".join((cost or "").split())
+    if len(cost) <= SHORT_COST_CHARS:
+        return cost
+    found = _amount_pattern().search(cost)
+    return found.group(0).strip() if found else ""
+
+
 def facts_line(doc: Any, language: str) -> str:
     """ "open source · product · TRL 7 · trains others · about USD 50 a unit" from the record's facts, if any."""
     facts = getattr(doc, "facts", None)
     if facts is None:
         return ""
     parts = []
-    if getattr(facts, "open_source", None):
-        parts.append(_say(language, "fact_open_source"))
-    stage = getattr(facts, "stage", None)
-    if stage:
-        parts.append(str(stage))
-    trl = getattr(facts, "trl", None)
-    if trl is not None:
-        parts.append(_say(language, "fact_trl", trl=trl))
-    if getattr(facts, "trains_others", None):
+    if facts.open_source is not None:
+        parts.append(_say(language, "fact_open_source" if facts.open_source else "fact_ip_protected"))
+    if facts.stage:
+        parts.append(_say(language, f"fact_{facts.stage}"))
+    if facts.trl is not None:
+        parts.append(_say(language, "fact_trl", trl=facts.trl))
+    if facts.trains_others:
         parts.append(_say(language, "fact_trains"))
-    cost = getattr(facts, "unit_cost", None)
+    cost = short_cost(facts.unit_cost)
     if cost:
         parts.append(_say(language, "fact_unit_cost", cost=cost))
     return " · ".join(parts)
@@ -172,11 +212,14 @@ def describe(n: int, hit: Hit, snippet: str, language: str) -> str:
     labels = [x for x in (_place_label(hit, language), _kind(doc.kind, language), *_sdgs(doc.sdgs, language)) if x]
     if doc.kind == "funding" and deadline_status(getattr(doc, "deadline", None)) == "closed":
         labels.append(_say(language, "closed", deadline=doc.deadline))
-    lines = [f"{n}. {quoted(doc.title, doc.language, language)} — {' · '.join(labels)}."]
+    lines = [f"{n}. {quoted(doc.title, record_language(doc), language)} — {' · '.join(labels)}."]
     facts = facts_line(doc, language)
     if facts:
         lines.append(f"   {facts[0].upper()}{facts[1:]}.")
-    lines.append("   " + _say(language, "does", text=quoted(snippet, doc.language, language)) + f" [{n}]")
+    if snippet:
+        lines.append("   " + _say(language, "does", text=quoted(snippet, doc.language, language)) + f" [{n}]")
+    else:  # a record with no complete sentence to show: its labels stand alone, cited
+        lines[0] = lines[0][:-1] + f" [{n}]."
     return "\n".join(lines)
 
 

@@ -8,12 +8,13 @@ an answer left without support falls back to the extractive one. Any backend fai
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 
 from assistant.answers import compose
-from assistant.answers.citations import Citation, as_data, check_citations, leaks_prompt
+from assistant.answers.citations import Citation, SentenceGate, as_data
 from assistant.answers.conversation import ConversationStore, Turn
 from assistant.answers.events import AnswerEvent, Final, Reset, Token
 from assistant.answers.llm import ChatLLM, LLMUnavailable, complete
@@ -22,6 +23,7 @@ from assistant.answers.prompts import (
     LANGUAGE_NAMES,
     PASSAGE_TEMPLATE,
     SYSTEM_PROMPT,
+    TRUST_LABELS,
     USER_PROMPT,
     phrase,
 )
@@ -29,6 +31,7 @@ from assistant.matchmaking.funding import deadline_status
 from assistant.retrieval.retriever import Filters, Hit, Retriever, SearchResult
 from assistant.settings import LLMSettings
 from assistant.text.geo import country_name, find_places
+from assistant.text.injection import neutralise
 from assistant.text.language import detect_language
 from assistant.text.textproc import content_words
 
@@ -155,6 +158,15 @@ def _places(countries: list[str]) -> str:
     return ", ".join(country_name(c) for c in countries[:3])
 
 
+def _passage(hit: Hit) -> str:
+    """The passage a citation rests on: the chunk that matched, led by the snippet when the snippet (chosen from
+    the whole record by what was asked: its results, who runs it) comes from another part of the record."""
+    snippet = hit.snippet.rstrip("…")
+    if not snippet or snippet in hit.chunk.text:
+        return hit.chunk.text
+    return f"{hit.snippet}\n\n{hit.chunk.text}"
+
+
 def _citations(hits: list[Hit]) -> list[Citation]:
     return [
         Citation(
@@ -164,12 +176,19 @@ def _citations(hits: list[Hit]) -> list[Citation]:
             kind=h.doc.kind,
             countries=h.doc.countries,
             url=h.doc.url,
-            snippet=h.snippet,
-            passage=h.chunk.text,
+            snippet=neutralise(h.snippet),
+            passage=_passage(h),
             language=h.doc.language,
+            trust=h.doc.trust,
         )
         for i, h in enumerate(hits)
     ]
+
+
+def _described(citation: Citation, hit: Hit, language: str) -> str:
+    """One record of the extractive answer; a community submission's is labelled as not verified."""
+    text = compose.describe(citation.n, hit, citation.snippet, language)
+    return text if citation.verified else f"{text} {phrase(language, 'unverified')}"
 
 
 def _is_closed(hit: Hit) -> bool:
@@ -179,6 +198,12 @@ def _is_closed(hit: Hit) -> bool:
 def _selected(result: SearchResult) -> list[Hit]:
     # A closed funding call is not offered: dropped, unless it is all there is (then it is labelled closed).
     hits = [h for h in result.hits if not _is_closed(h)] or result.hits
+    # A record with no complete sentence to show is left out rather than shown as filler, unless it is all there is.
+    hits = [h for h in hits if h.snippet] or hits
+    if result.place_has_topic is not None:
+        # Ordered by place (`retrieval.places`): the on-topic records, nearest first, each already judged on
+        # the topic; a record kept only to fill the list never stands in for an answer.
+        return [h for h in hits if h.on_topic][:MAX_CITED] or hits[:1]
     top = hits[0].score
     return [h for h in hits[:MAX_CITED] if h.score >= RELATIVE_FLOOR * top]
 
@@ -204,6 +229,7 @@ def prompt_messages(question: str, citations: list[Citation], language: str) -> 
             n=c.n,
             title=as_data(c.title).replace('"', "'"),
             countries=_places(c.countries),
+            trust=TRUST_LABELS.get(c.trust, TRUST_LABELS["untrusted"]),
             text=as_data(c.passage[:1200]),
         )
         for c in citations
@@ -264,19 +290,31 @@ class AnswerEngine:
 
     # -- main entry points ----------------------------------------------------------------------------------
     def ask(
-        self, question: str, session_id: str | None = None, filters: Filters | None = None, language: str | None = None
+        self,
+        question: str,
+        session_id: str | None = None,
+        filters: Filters | None = None,
+        language: str | None = None,
+        channel: str = "",
     ) -> Answer:
         final = None
-        for event in self.stream(question, session_id, filters, language):
+        for event in self.stream(question, session_id, filters, language, channel=channel):
             if isinstance(event, Final):
                 final = event.answer
         assert final is not None, "the answer stream ends with its Final event"
         return final
 
     def stream(
-        self, question: str, session_id: str | None = None, filters: Filters | None = None, language: str | None = None
+        self,
+        question: str,
+        session_id: str | None = None,
+        filters: Filters | None = None,
+        language: str | None = None,
+        channel: str = "",
     ) -> Iterator[AnswerEvent]:
-        """Yields Token pieces of the answer (a Reset replaces all the text before it), then one Final answer."""
+        """Yields Token pieces of the answer (a Reset replaces all the text before it), then one Final answer.
+        `channel` (api, widget, telegram...) is recorded with the exchange for the curator's console."""
+        started = time.perf_counter()
         question = " ".join((question or "").split())
         session_id = session_id or uuid.uuid4().hex
         history = self.conversations.history(session_id)
@@ -284,7 +322,7 @@ class AnswerEngine:
         if greeting is not None:
             answer = self._introduction(question, session_id, language or detect_language(question, default=greeting))
             yield Token(answer.text)
-            self._remember(question, answer)
+            self._remember(question, answer, started, channel)
             yield Final(answer)
             return
         query = self.condense(question, history)
@@ -297,13 +335,13 @@ class AnswerEngine:
                 compose.scope_message(draft.language), [], mode="refusal", grounded=False, outcome=compose.OUT_OF_SCOPE
             )
             yield Token(answer.text)
-            self._remember(question, answer)
+            self._remember(question, answer, started, channel)
             yield Final(answer)
             return
         answer = yield from self._write(question, result, grounded, draft)
         if grounded:
             answer.partners = self._partners(query, result)
-        self._remember(question, answer)
+        self._remember(question, answer, started, channel)
         yield Final(answer)
 
     def _write(
@@ -327,12 +365,17 @@ class AnswerEngine:
             log.exception("partner suggestions failed")
             return []
 
-    def _remember(self, question: str, answer: Answer) -> None:
+    def _remember(self, question: str, answer: Answer, started: float, channel: str) -> None:
         self.conversations.add(answer.session_id, "user", question)
+        # outcome, related, channel and latency feed the console's knowledge gaps and overview.
         meta = {
             "answer_id": answer.answer_id,
             "citations": [c.doc_id for c in answer.citations],
             "language": answer.language,
+            "outcome": answer.outcome,
+            "related": [h.doc.id for h in answer.related],
+            "channel": channel,
+            "latency_ms": round((time.perf_counter() - started) * 1000),
         }
         self.conversations.add(answer.session_id, "assistant", answer.text, meta)
 
@@ -348,13 +391,13 @@ class AnswerEngine:
         language = draft.language
         asked = result.analysis.countries
         outcome = compose.ANSWERED
-        if getattr(result, "place_has_topic", None) is False and asked:
+        if result.place_has_topic is False and asked:
             lines = [compose.nothing_here(asked, language)]
             outcome = compose.NOTHING_EXACT
         else:
             countries = list(dict.fromkeys(c for h in hits for c in h.doc.countries))
             lines = [compose.lead(len(hits), countries, language)]
-        lines += [compose.describe(c.n, h, c.snippet, language) for c, h in zip(citations, hits, strict=True)]
+        lines += [_described(c, h, language) for c, h in zip(citations, hits, strict=True)]
         if outcome == compose.NOTHING_EXACT:
             lines.append(compose.next_step(language))
         text = "\n".join(lines)
@@ -375,31 +418,40 @@ class AnswerEngine:
     def _generate(
         self, llm: ChatLLM, question: str, result: SearchResult, draft: _Draft
     ) -> Generator[AnswerEvent, None, Answer]:
-        """Streams the model's answer; returns it checked against its citations, or the extractive fallback
-        (announced by a Reset) when the model fails or nothing it wrote stands."""
+        """Streams the model's answer a sentence at a time, each only once it stands against its citations: no
+        unchecked text reaches the client. Returns the checked answer, or the extractive fallback (announced by a
+        Reset, which can only replace checked text) when the model fails, repeats the system prompt, or writes
+        nothing that stands."""
         citations = _citations(_selected(result))
-        messages = prompt_messages(question, citations, draft.language)
-        settings = self.llm_settings
-        pieces: list[str] = []
+        gate = SentenceGate(citations, self.retriever.embed_query, draft.language)
+        separator = ""
         try:
-            for piece in llm.stream(messages, max_tokens=settings.max_tokens, temperature=settings.temperature):
-                pieces.append(piece)
-                yield Token(piece)
+            for sentence in self._gated(llm, prompt_messages(question, citations, draft.language), gate):
+                yield Token(separator + sentence)
+                separator = " "
         except LLMUnavailable as exc:
             log.warning("LLM unavailable, answering extractively: %s", exc)
             fallback = self._extractive(result, draft, note=phrase(draft.language, "fallback_note"))
             yield Reset(fallback.text)
             return fallback
-        checked, used = self._checked("".join(pieces), citations, draft.language)
-        if not checked:
+        if gate.leaked or not gate.kept:
             fallback = self._extractive(result, draft)
             yield Reset(fallback.text)
             return fallback
-        kept = [c for c in citations if c.n in used]
-        return draft.answer(checked, kept, mode=f"llm:{llm.name}")
+        kept = [c for c in citations if c.n in gate.used]
+        return draft.answer(" ".join(gate.kept), kept, mode=f"llm:{llm.name}")
 
-    def _checked(self, generated: str, citations: list[Citation], language: str) -> tuple[str, list[int]]:
-        """The generated sentences that stand, and the citations they use; nothing if it leaks the prompt."""
-        if leaks_prompt(generated):
-            return "", []
-        return check_citations(generated, citations, self.retriever.embed_query, language)
+    def _gated(self, llm: ChatLLM, messages: list[dict], gate: SentenceGate) -> Iterator[str]:
+        """The sentences of the model's stream that pass `gate`; reading stops once the prompt leaks."""
+        settings = self.llm_settings
+        pieces = llm.stream(messages, max_tokens=settings.max_tokens, temperature=settings.temperature)
+        try:
+            for piece in pieces:
+                yield from gate.feed(piece)
+                if gate.leaked:
+                    return
+            yield from gate.close()
+        finally:
+            close = getattr(pieces, "close", None)
+            if close is not None:
+                close()  # an abandoned HTTP stream is closed now, not whenever it is collected

@@ -1,5 +1,6 @@
-"""What `AnswerEngine.stream` yields: `Token` pieces of the answer as they come, a `Reset` when the text shown so
-far is replaced (a generated answer that failed its citation check), and one `Final` answer last.
+"""What `AnswerEngine.stream` yields: `Token` pieces of the answer as they come (a generated answer's come a
+sentence at a time, each only once it passed the citation check), a `Reset` when the text shown so far is replaced
+(by the extractive answer, when the model fails or nothing it wrote stands), and one `Final` answer last.
 
 Each event is also the (name, payload) pair it travels as, the event name and data of the HTTP API's
 Server-Sent Events: `kind, payload = event` works on any of them."""
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
 
 
 class Token(tuple[Literal["token"], str]):
-    """A piece of the answer's text, to append to what came before."""
+    """A piece of the answer's text, to append to what came before; never text that has not been checked."""
 
     __slots__ = ()
     __match_args__ = ("text",)

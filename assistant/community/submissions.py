@@ -21,6 +21,7 @@ from assistant.text.language import SUPPORTED, detect_language
 from assistant.text.sdg import normalise_sdgs
 
 LIMITS = {"title": 200, "summary": 1000, "body": 20000, "contact": 200, "provider": 200, "url": 500}
+MAX_REASON_CHARS = 1000
 _EMAIL_OR_URL = re.compile(r"^(https?://\S+|[^@\s]+@[^@\s]+\.[^@\s]+|\+?[0-9 ()-]{6,30})$")
 
 
@@ -40,6 +41,9 @@ class Submission:
     source: str = "api"
     status: str = "pending"  # pending | approved | rejected
     created: float = 0.0
+    #: Why a moderator rejected it (told to the submitter), and when it was decided.
+    reason: str = ""
+    decided: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -129,9 +133,14 @@ class SubmissionQueue:
             out.append(Submission(**item))
         return out
 
-    def _set_status(self, submission_id: str, status: str) -> None:
+    def _set_status(self, submission_id: str, status: str, reason: str = "") -> None:
+        decided = self.get(submission_id)
+        decided.reason, decided.decided = reason, time.time()
+        data = json.dumps(decided.to_dict(), ensure_ascii=False)
         with self._lock:
-            cur = self._conn.execute("UPDATE submissions SET status=? WHERE id=?", (status, submission_id))
+            cur = self._conn.execute(
+                "UPDATE submissions SET status=?, data=? WHERE id=?", (status, data, submission_id)
+            )
         if cur.rowcount == 0:
             raise NotFound(f"No submission '{submission_id}'.")
 
@@ -163,6 +172,8 @@ class SubmissionQueue:
             "url": sub.url or None,
             "language": sub.language,
             "status": "pilot",
+            # the public wrote it: a lower trust tier (instructions neutralised at ingestion, claims labelled)
+            "trust": "untrusted",
         }
         meta = {k: v for k, v in meta.items() if v not in (None, "", [])}
         path = self.publish_dir / f"{sub.id}.md"
@@ -181,9 +192,12 @@ class SubmissionQueue:
         self._set_status(submission_id, "approved")
         return path
 
-    def reject(self, submission_id: str) -> None:
+    def reject(self, submission_id: str, reason: str = "") -> None:
+        reason = (reason or "").strip()
+        if len(reason) > MAX_REASON_CHARS:
+            raise InvalidInput(f"The reason is longer than {MAX_REASON_CHARS} characters.")
         self._pending(submission_id)
-        self._set_status(submission_id, "rejected")
+        self._set_status(submission_id, "rejected", reason)
 
     def close(self) -> None:
         self._conn.close()

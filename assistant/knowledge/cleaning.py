@@ -138,10 +138,31 @@ def clean_text(text: str) -> str:
 
 
 def clean_document(doc: KnowledgeDocument) -> KnowledgeDocument:
-    """Clean the document's text fields in place (and return it)."""
+    """Clean the document's text fields in place (and return it); an untrusted one is also neutralised."""
     doc.title = " ".join(unescape(doc.title).split()) or doc.title
     doc.summary = clean_text(doc.summary)
     doc.body = clean_text(doc.body)
     if doc.provider:
         doc.provider = " ".join(unescape(doc.provider).split()) or None
+    if doc.trust != "curated":
+        neutralise_document(doc)
+    return doc
+
+
+def neutralise_document(doc: KnowledgeDocument) -> KnowledgeDocument:
+    """Drop the instruction-like sentences and hidden markup of every text an answer may show or a model read
+    (see assistant.text.injection), in place. A title that is nothing but an instruction becomes the id."""
+    from assistant.text.injection import neutralise
+
+    doc.title = neutralise(doc.title) or doc.id
+    doc.summary = neutralise(doc.summary)
+    doc.body = neutralise(doc.body)
+    for name in ("provider", "funder", "contact", "eligibility", "amount", "deadline"):
+        value = getattr(doc, name)
+        if value:
+            setattr(doc, name, neutralise(value) or None)
+    doc.offers = [kept for kept in (neutralise(o) for o in doc.offers) if kept]
+    doc.partners = [kept for kept in (neutralise(p) for p in doc.partners) if kept]
+    doc.themes = [kept for kept in (neutralise(t) for t in doc.themes) if kept]
+    doc.extra = {k: kept for k, v in doc.extra.items() if (kept := neutralise(v))}
     return doc

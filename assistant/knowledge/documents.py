@@ -11,6 +11,10 @@ from typing import Any, Literal, TypeGuard
 from pydantic import BaseModel, Field, field_validator
 
 Kind = Literal["solution", "organisation", "funding"]
+#: "curated": written or vetted by the knowledge base's curators; "untrusted": anything else (community
+#: submissions, documents marked `trust: untrusted`), whose instruction-like text is dropped at ingestion and
+#: whose claims an answer labels as not verified.
+Trust = Literal["curated", "untrusted"]
 KINDS: tuple[str, ...] = ("solution", "organisation", "funding")
 
 
@@ -72,7 +76,18 @@ class KnowledgeDocument(BaseModel):
     deadline: str | None = None
     # solution facts (stored with the document, never embedded: filters and the answer's facts line use them)
     facts: SolutionFacts = Field(default_factory=SolutionFacts)
+    #: A spreadsheet's columns that no field maps (column name -> cell), kept rather than dropped.
+    extra: dict[str, str] = Field(default_factory=dict)
     source: str = ""
+    trust: Trust = "curated"
+
+    @field_validator("trust", mode="before")
+    @classmethod
+    def _known_trust(cls, value: Any) -> str:
+        # Only an explicit "curated" (or nothing) is trusted: any other mark ("community", "no") lowers the tier.
+        if value is None or str(value).strip().lower() in ("", "curated", "trusted"):
+            return "curated"
+        return "untrusted"
 
     @field_validator("sdgs")
     @classmethod
@@ -132,7 +147,10 @@ class KnowledgeDocument(BaseModel):
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     def chunk_metadata(self) -> dict[str, Any]:
-        """Flat metadata (scalars only, as Chroma requires) that every chunk carries for filtering and citing."""
+        """Flat metadata (scalars only, as Chroma requires) that every chunk carries for filtering and citing.
+
+        `extra` travels as one JSON string (`extra_from_metadata` reads it back), and only when there is some:
+        documents without it keep the metadata, hence the hash, they had before the field existed."""
         from assistant.text.geo import country_name
 
         # English themes and country names travel with every chunk: they bridge languages for the
@@ -140,7 +158,7 @@ class KnowledgeDocument(BaseModel):
         tags = "; ".join(
             part for part in (", ".join(self.themes), ", ".join(country_name(c) for c in self.countries[:5])) if part
         )
-        return {
+        metadata = {
             "doc_id": self.id,
             "kind": self.kind,
             "title": self.title,
@@ -154,10 +172,37 @@ class KnowledgeDocument(BaseModel):
             "provider": self.provider or self.funder or "",
             "source": self.source,
         }
+        if self.extra:
+            metadata["extra"] = json.dumps(self.extra, ensure_ascii=False, sort_keys=True)
+        if self.trust != "curated":  # like `extra`: curated documents keep the hash they always had
+            metadata["trust"] = self.trust
+        return metadata
+
+
+def extra_from_metadata(metadata: dict[str, Any]) -> dict[str, str]:
+    """The `extra` columns a chunk's metadata carries (empty for documents stored before the field existed)."""
+    raw = metadata.get("extra")
+    if not raw:
+        return {}
+    value = json.loads(raw)
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
 #: Metadata keys that stay out of the embedded text (only the title helps the embedding).
-NON_EMBEDDED_KEYS = ["doc_id", "kind", "countries", "region", "sdgs", "themes", "language", "url", "provider", "source"]
+NON_EMBEDDED_KEYS = [
+    "doc_id",
+    "kind",
+    "countries",
+    "region",
+    "sdgs",
+    "themes",
+    "language",
+    "url",
+    "provider",
+    "source",
+    "extra",
+    "trust",
+]
 
 
 def slugify(value: str, max_len: int = 80) -> str:

@@ -46,6 +46,13 @@ class ModelProfile:
 
     relevance: RelevanceThresholds
     partners: PartnerCalibration
+    #: A record is on a question's topic when its best language-centred dense score is at least this share of
+    #: the best record's (`assistant.retrieval.places`).
+    on_topic: float = 0.6
+    #: The same for the records of the place the question names.
+    on_topic_here: float = 0.6
+    #: ... and for a question describing one solution (`places.describes_one`).
+    on_topic_here_specific: float = 0.4
 
 
 #: e5: calibrated on bench/devset over the 895 AccLabs records (README, "Evaluation"; partner needs: best document
@@ -283,6 +290,10 @@ class EmbeddingCache:
         self._conn.close()
 
 
+#: Characters of a question that are embedded: about 250 tokens of prose.
+QUERY_WINDOW_CHARS = 1000
+
+
 class CachedEmbedding(BaseEmbedding):
     """Wraps a model; passages go through the cache, queries go straight to the model."""
 
@@ -305,7 +316,9 @@ class CachedEmbedding(BaseEmbedding):
         return self._inner
 
     def _get_query_embedding(self, query: str) -> list[float]:
-        return self._inner._get_query_embedding(query)
+        # A question's work is capped: only its start is embedded, within every model's window (MiniLM's 256
+        # tokens is the smallest), so a long question costs the encoder no more than a paragraph.
+        return self._inner._get_query_embedding(query[:QUERY_WINDOW_CHARS])
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)

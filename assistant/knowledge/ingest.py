@@ -13,24 +13,32 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from llama_index.core import Document
 from llama_index.core.ingestion import DocstoreStrategy, IngestionPipeline
-from llama_index.core.node_parser import SentenceSplitter
+from llama_index.core.schema import BaseNode, TransformComponent
+from pydantic import PrivateAttr
 
 from assistant.errors import NotFound
+from assistant.knowledge.chunking import StructuredSplitter
 from assistant.knowledge.documents import NON_EMBEDDED_KEYS, KnowledgeDocument
 from assistant.knowledge.loaders import load_paths
+from assistant.knowledge.loaders.csv_mapping import CsvMapping
 from assistant.knowledge.store import KnowledgeStore, data_dir_guard
 from assistant.settings import ChunkSettings
 
 log = logging.getLogger(__name__)
 
 BATCH_DOCUMENTS = 48
+
+#: `on_progress(chunks_done, chunks_total)`: called after each embedding call, so one long file advances too.
+ProgressCallback = Callable[[int, int], None]
 
 
 @dataclass
@@ -81,8 +89,76 @@ def chunk_id(i: int, doc) -> str:
     return f"{doc.id_}::{doc.hash[:12]}::{i}"
 
 
-def build_splitter(chunk: ChunkSettings) -> SentenceSplitter:
-    return SentenceSplitter(chunk_size=chunk.size, chunk_overlap=chunk.overlap, id_func=chunk_id)
+def build_splitter(chunk: ChunkSettings) -> StructuredSplitter:
+    return StructuredSplitter(chunk_size=chunk.size, chunk_overlap=chunk.overlap, id_func=chunk_id)
+
+
+class _Presplit(TransformComponent):
+    """The pipeline's first step: the chunks `Ingestor` cut before the run (to count them for the progress
+    bar), so no document is split twice; a document it was not given is split here."""
+
+    _splitter: StructuredSplitter = PrivateAttr()
+    _nodes: dict[tuple[str, str], list[BaseNode]] = PrivateAttr(default_factory=dict)
+
+    def __init__(self, splitter: StructuredSplitter, **kwargs):
+        super().__init__(**kwargs)
+        self._splitter = splitter
+
+    def split(self, documents: list[Document]) -> list[int]:
+        """Cut and hold these documents' chunks; returns how many each has."""
+        self._nodes = {(d.id_, d.hash): self._splitter([d]) for d in documents}
+        return [len(self._nodes[(d.id_, d.hash)]) for d in documents]
+
+    def __call__(self, nodes, **kwargs):
+        out: list[BaseNode] = []
+        for node in nodes:
+            held = self._nodes.pop((node.id_, node.hash), None)
+            out.extend(held if held is not None else self._splitter([node]))
+        return out
+
+
+class _EmbedInSteps(TransformComponent):
+    """The embedding step, one model batch at a time, reporting each to `report`."""
+
+    _model: Any = PrivateAttr()
+    report: Any = None
+
+    def __init__(self, model, **kwargs):
+        super().__init__(**kwargs)
+        self._model = model
+
+    def __call__(self, nodes, **kwargs):
+        nodes = list(nodes)
+        step = max(1, int(getattr(self._model, "embed_batch_size", 32)))
+        for start in range(0, len(nodes), step):
+            self._model(nodes[start : start + step])
+            if self.report:
+                self.report(len(nodes[start : start + step]))
+        return nodes
+
+
+class _Progress:
+    """Chunks embedded out of the chunks to write, on a tqdm bar and/or a callback."""
+
+    def __init__(self, total: int, documents: int, show: bool, callback: ProgressCallback | None):
+        self.total, self.done, self.callback = total, 0, callback
+        self.bar = None
+        if show and total:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="chunk", desc=f"ingesting {documents} documents", file=sys.stderr)
+
+    def advance(self, chunks: int) -> None:
+        chunks = max(0, min(chunks, self.total - self.done))
+        self.done += chunks
+        if self.bar:
+            self.bar.update(chunks)
+        if self.callback and chunks:
+            self.callback(self.done, self.total)
+
+    def close(self) -> None:
+        if self.bar:
+            self.bar.close()
 
 
 def _record_failure(
@@ -120,11 +196,19 @@ class Ingestor:
     def __init__(self, store: KnowledgeStore, embed_model, chunk: ChunkSettings):
         self.store = store
         self.embed_model = embed_model
+        self._presplit = _Presplit(build_splitter(chunk))
+        self._embed = _EmbedInSteps(embed_model)
+        # The two steps hold one run's chunks and progress: runs in one process (approvals from two API workers)
+        # take turns.
+        self._run_lock = threading.Lock()
         self.pipeline = IngestionPipeline(
-            transformations=[build_splitter(chunk), embed_model],
+            transformations=[self._presplit, self._embed],
             vector_store=store.vector_store,
             docstore=store.docstore,
             docstore_strategy=DocstoreStrategy.UPSERTS,
+            # The embedding cache (SQLite, by text) already skips unchanged chunks; the pipeline's in-memory cache
+            # would only keep every node and vector of the process, and skip the steps that report progress.
+            disable_cache=True,
         )
 
     # -- journal -----------------------------------------------------------------------------------------
@@ -169,14 +253,21 @@ class Ingestor:
         prune: bool = False,
         progress: bool | None = None,
         on_failure: Callable[[str, str], None] | None = None,
+        csv_mapping: CsvMapping | None = None,
+        encoding: str | None = None,
+        on_progress: ProgressCallback | None = None,
     ) -> IngestSummary:
+        """`csv_mapping` and `encoding` apply to spreadsheets (see `load_paths`). `progress` shows a bar of chunks
+        on stderr (default: when it is a terminal); `on_progress(done, total)` is told the same counts."""
         with self.store.outage_guard(), data_dir_guard(self.store.data_dir):
-            return self._ingest(paths, fmt, prune, progress, on_failure)
+            return self._ingest(paths, fmt, prune, progress, on_failure, csv_mapping, encoding, on_progress)
 
-    def _ingest(self, paths, fmt, prune, progress, on_failure) -> IngestSummary:
+    def _ingest(
+        self, paths, fmt, prune, progress, on_failure, csv_mapping=None, encoding=None, on_progress=None
+    ) -> IngestSummary:
         started = time.perf_counter()
         summary = IngestSummary(recovered=self.recover())
-        report = load_paths(paths, fmt)
+        report = load_paths(paths, fmt, csv_mapping, encoding)
         if not report.files and not report.failures:
             # An empty folder (or one of unsupported files) is a mistake to report, not a successful no-op.
             summary.failed += 1
@@ -186,7 +277,7 @@ class Ingestor:
             _record_failure(summary, on_failure, failure.path, failure.reason)
         documents = _unique(report.documents, summary, on_failure)
         work = self._changed(documents, summary)
-        self._ingest_all(work, summary, sys.stderr.isatty() if progress is None else progress)
+        self._ingest_all(work, summary, sys.stderr.isatty() if progress is None else progress, on_progress)
         if prune:
             summary.pruned = self._prune(paths, set(documents), {Path(p).resolve() for p, _ in summary.failures})
         if summary.added or summary.updated or summary.pruned or summary.recovered:
@@ -212,19 +303,35 @@ class Ingestor:
             work.append((doc, llama_doc))
         return work
 
-    def _ingest_all(self, work: list[tuple[KnowledgeDocument, Document]], summary: IngestSummary, show: bool) -> None:
-        bar = None
-        if show and work:
-            from tqdm import tqdm
+    def _ingest_all(
+        self,
+        work: list[tuple[KnowledgeDocument, Document]],
+        summary: IngestSummary,
+        show: bool,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
+        if not work:
+            return
+        # Cut every document first: the bar's total is chunks, so a single 10,000-line file advances as it embeds.
+        with self._run_lock:
+            self._ingest_work(work, summary, show, on_progress)
 
-            bar = tqdm(total=len(work), unit="doc", desc="ingesting", file=sys.stderr)
-        for start in range(0, len(work), BATCH_DOCUMENTS):
-            batch = work[start : start + BATCH_DOCUMENTS]
-            summary.chunks += self._ingest_batch(batch)
-            if bar:
-                bar.update(len(batch))
-        if bar:
-            bar.close()
+    def _ingest_work(self, work, summary: IngestSummary, show: bool, on_progress: ProgressCallback | None) -> None:
+        counts = self._presplit.split([ld for _, ld in work])
+        progress = _Progress(sum(counts), len(work), show, on_progress)
+        self._embed.report = progress.advance
+        try:
+            for start in range(0, len(work), BATCH_DOCUMENTS):
+                batch = work[start : start + BATCH_DOCUMENTS]
+                summary.chunks += self._ingest_batch(batch)
+                done = start + len(batch)
+                progress.advance(sum(counts[:done]) - progress.done)  # chunks the pipeline had no need to embed
+                if progress.bar:
+                    progress.bar.set_postfix_str(f"{done}/{len(work)} documents")
+        finally:
+            self._embed.report = None
+            self._presplit.split([])
+            progress.close()
 
     def _ingest_batch(self, batch: list[tuple[KnowledgeDocument, Document]]) -> int:
         kv = self.store.kv

@@ -18,6 +18,7 @@ from assistant.matchmaking.scoring import (
     document_relevance,
 )
 from assistant.retrieval.retriever import Filters, Hit, Retriever
+from assistant.text.geo import REGIONS, find_places
 from assistant.text.locales import phrase
 
 MAX_FUNDING = 3
@@ -79,6 +80,18 @@ def _context_factor(countries: list[str], seeker_codes: set[str]) -> float:
     return factor
 
 
+def eligible(doc: KnowledgeDocument, seeker_codes: set[str]) -> bool:
+    """A fund open only to some countries is offered to a seeker from one of them, or whose country or region its
+    eligibility text names (a Kenyan is not offered a fund for the Andean countries); open funds to anyone."""
+    if not seeker_codes or not doc.countries or seeker_codes & set(doc.countries):
+        return True
+    named = find_places(doc.eligibility or "")
+    codes = set(named.countries)
+    for region in named.regions:
+        codes |= set(REGIONS[region].members) if region in REGIONS else set()
+    return bool(seeker_codes & codes)
+
+
 def rank_funding(
     hits: list[Hit], best_possible: float, calibration: PartnerCalibration, seeker_codes: set[str]
 ) -> list[tuple[float, KnowledgeDocument]]:
@@ -88,7 +101,7 @@ def rank_funding(
     scored = [
         (relevance[hit.doc.id] * _context_factor(hit.doc.countries, seeker_codes), hit.doc)
         for hit in hits
-        if relevance[hit.doc.id] >= floor
+        if relevance[hit.doc.id] >= floor and eligible(hit.doc, seeker_codes)
     ]
     scored.sort(key=lambda x: (-x[0], x[1].id))
     return scored
@@ -111,7 +124,11 @@ def find_funding(
 ) -> list[dict]:
     """Up to MAX_FUNDING opportunities for the need's topic (its money words left out), with their reasons."""
     result = retriever.search(
-        money_topic(need), k=FUNDING_K, filters=Filters(kinds=["funding"]), use_query_understanding=False
+        money_topic(need),
+        k=FUNDING_K,
+        filters=Filters(kinds=["funding"]),
+        use_query_understanding=False,
+        with_snippets=False,
     )
     if not on_topic(need, result, calibration):
         return []

@@ -258,6 +258,7 @@ class PartnerFinder:
             filters=Filters(kinds=["solution", "organisation"]),
             analysis=analysis,
             use_query_understanding=False,
+            with_snippets=False,
         )
 
     def _seeker_codes(self, seeker_country: str | None, analysis: QueryAnalysis) -> set[str]:

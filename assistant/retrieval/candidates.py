@@ -102,11 +102,18 @@ def gather(
     allowed: set[str] | None,
     places: set[str],
     sdgs: list[int],
+    nearby: frozenset[str] = frozenset(),
 ) -> Candidates:
     """Dense and lexical candidates for one query; `places` are the country codes the question names (none
-    when query understanding is off), `sdgs` the goals it names."""
+    when query understanding is off), `sdgs` the goals it names, `nearby` the countries around the named ones
+    whose documents also join the candidates (`places.PlacePreference`)."""
     dense = dense_scored(snap, vector, allowed, CANDIDATES)
     place_docs = place_documents(snap, places, allowed)
     if places:
         dense = with_facet_candidates(snap, vector, dense, place_docs, sdgs)
+    around = place_documents(snap, set(nearby), allowed) - place_docs
+    if around:
+        seen = {cid for cid, _, _ in dense}
+        dense += [hit for hit in dense_scored(snap, vector, around, FACET_CANDIDATES) if hit[0] not in seen]
+        dense.sort(key=lambda x: -x[2])
     return Candidates(dense, lexical(snap, query_stems, allowed, CANDIDATES), place_docs)

@@ -21,13 +21,13 @@ import numpy as np
 from assistant.errors import InvalidInput
 from assistant.knowledge.documents import KnowledgeDocument
 from assistant.knowledge.embeddings import ModelProfile, profile_for
-from assistant.retrieval import candidates
+from assistant.retrieval import candidates, places
 from assistant.retrieval import query as understanding
 from assistant.retrieval.filters import Filters, allowed_documents
-from assistant.retrieval.fusion import RRF_K, Boosts, best_per_document, fuse, rank_documents
+from assistant.retrieval.fusion import RRF_K, Boosts, Ranked, best_per_document, fuse, rank_documents
 from assistant.retrieval.index import MIN_CHUNKS_FOR_LANGUAGE_MEAN, Chunk, Snapshot, build_snapshot
 from assistant.retrieval.query import QueryAnalysis
-from assistant.retrieval.results import Hit, SearchResult, build_hits
+from assistant.retrieval.results import Hit, SearchResult, build_hits, mark_places
 from assistant.retrieval.signals import add_signals, is_relevant
 from assistant.text.textproc import stems
 
@@ -51,6 +51,16 @@ LEXICAL_WEIGHT = 0.1
 QUERY_CACHE_SIZE = 512
 
 
+def _best_of(sims: dict[int, float], chunk_index: dict[str, int], more: list[candidates.DenseHit]) -> dict[int, float]:
+    """Chunk row -> the better of its cosine in `sims` and in `more`."""
+    best = dict(sims)
+    for cid, _, cosine in more:
+        row = chunk_index.get(cid)
+        if row is not None and cosine > best.get(row, float("-inf")):
+            best[row] = cosine
+    return best
+
+
 class Retriever:
     """Built once from the knowledge base; `refresh()` after ingesting to pick up new chunks."""
 
@@ -62,6 +72,8 @@ class Retriever:
         self._refresh_lock = threading.Lock()
         self._query_cache: OrderedDict[str, list[float]] = OrderedDict()
         self.profile: ModelProfile = profile_for(getattr(kb.embed_model, "model_name", None))
+        #: Topic first, the named place as a preference (`places`); off: the named place boosted above everything.
+        self.place_preference = True
         self.refresh()
 
     # -- index ---------------------------------------------------------------------------------------------
@@ -143,7 +155,10 @@ class Retriever:
         filters: Filters | None = None,
         analysis: QueryAnalysis | None = None,
         use_query_understanding: bool = True,
+        with_snippets: bool = True,
     ) -> SearchResult:
+        """The k best documents for `query`; `with_snippets=False` for callers that never show them (partners,
+        funding): choosing a snippet reads the whole record."""
         started = time.perf_counter()
         query = " ".join((query or "").split())
         if not query:
@@ -153,17 +168,72 @@ class Retriever:
         if not snap.chunks:
             return SearchResult([], analysis, seconds=time.perf_counter() - started)
         allowed = allowed_documents(snap.documents, filters)
-        query_stems = snap.query_stems(query, analysis.language)
-        places = analysis.place_codes() if use_query_understanding else set()
-        found = candidates.gather(snap, self.embed_query(query), query_stems, allowed, places, analysis.sdgs)
+        named = analysis.place_codes() if use_query_understanding else set()
+        preference, searched = self._place_preference(query, named)
+        query_stems = snap.query_stems(searched, analysis.language)
+        nearby = preference.neighbours if preference else frozenset()
+        vector = self.embed_query(searched)
+        found = candidates.gather(snap, vector, query_stems, allowed, named, analysis.sdgs, nearby)
         fused = fuse(snap.chunk_index, found, self.dense_weight, self.lexical_weight)
-        boosts = Boosts.for_query(query, analysis, found.place_docs, bool(places), use_query_understanding)
+        boosted_places = set() if preference else found.place_docs
+        boosts = Boosts.for_query(query, analysis, boosted_places, bool(named), use_query_understanding)
         ranked = rank_documents(best_per_document(fused.scores, snap.chunks), snap.documents, boosts)
+        placement, sims = None, fused.dense_sim
+        if preference is not None:
+            as_asked = self._as_asked(snap, query, found)
+            ranked, placement = self._prefer_places(snap, ranked, found, as_asked, preference, analysis.sdgs, searched)
+            sims = _best_of(fused.dense_sim, snap.chunk_index, as_asked)
+        # The refusal signals and snippets read the question as asked, place included, as without a preference.
         own_stems = set(stems(query, analysis.language))
-        hits = build_hits(snap, ranked[:k], query, set(query_stems), own_stems, fused.dense_sim)
+        full_stems = set(snap.query_stems(query, analysis.language))
+        hits = build_hits(snap, ranked[:k], query, full_stems, own_stems, sims, with_snippets)
         result = SearchResult(hits, analysis, seconds=time.perf_counter() - started)
-        add_signals(result, fused.dense_sim, found.dense, own_stems, snap.vocabulary)
+        if placement is not None:
+            mark_places(result, placement)
+        add_signals(result, sims, found.dense, own_stems, snap.vocabulary)
         return result
+
+    def _as_asked(self, snap: Snapshot, question: str, found: candidates.Candidates) -> list[candidates.DenseHit]:
+        """The candidates' chunks scored against the question as asked, with its place."""
+        pool = {snap.chunks[i].doc_id for cid, _, _ in found.dense if (i := snap.chunk_index.get(cid)) is not None}
+        return candidates.dense_scored(snap, self.embed_query(question), pool, len(found.dense))
+
+    def _place_preference(self, query: str, named: set[str]) -> tuple[places.PlacePreference | None, str]:
+        """The place preference and the text to search: a question naming a place and a topic searches the topic,
+        and the place orders the on-topic records; one naming only a place ("solutions in Kenya?") lists its own."""
+        if not named or not self.place_preference:
+            return None, query
+        topic = places.topic_text(query)
+        if not places.names_a_topic(topic):
+            return None, query
+        return places.PlacePreference.around(named, places.describes_one(topic)), topic
+
+    def _prefer_places(
+        self,
+        snap: Snapshot,
+        ranked: Ranked,
+        found: candidates.Candidates,
+        as_asked: list[candidates.DenseHit],
+        preference: places.PlacePreference,
+        sdgs: list[int],
+        topic: str,
+    ) -> tuple[Ranked, places.Placement]:
+        rows = ((cid, snap.chunk_index.get(cid)) for cid, _, _ in found.dense)
+        doc_of = {cid: snap.chunks[idx].doc_id for cid, idx in rows if idx is not None}
+        asked_share = places.topicality(as_asked, doc_of)
+        share = places.blend(places.topicality(found.dense, doc_of), asked_share)
+        countries = {doc_id: snap.documents[doc_id].countries for _, doc_id, _ in ranked}
+        vouched: set[str] = set()
+        if places.asks_a_theme(topic, sdgs):  # "clean energy solutions in Uganda": the records' tags vouch
+            vouched = {doc_id for _, doc_id, _ in ranked if set(sdgs) & set(snap.documents[doc_id].sdgs)}
+        # The best match for the question as asked, when it is the place's own, is on the topic whatever the topic
+        # alone says (a Spanish record on "fog catchers in Peru" is met through "Peru").
+        vouched |= {d for d, v in asked_share.items() if v >= 1.0}
+        profile = self.profile
+        bars = places.OnTopicBars(
+            profile.on_topic, profile.on_topic_here_specific if preference.specific else profile.on_topic_here
+        )
+        return places.prefer_places(ranked, countries, share, preference, bars, vouched)
 
     def is_relevant(self, result: SearchResult) -> bool:
         """Whether the result shows the knowledge base holds something on the question, by this embedding

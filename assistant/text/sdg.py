@@ -313,3 +313,11 @@ def find_sdgs(text: str) -> list[int]:
     tokens = tokenise(text)
     kept = sorted(_select(_explicit_hits(tokens) + _phrase_hits(tokens)), key=lambda h: (h.kind == "keyword", h.start))
     return list(dict.fromkeys(g for h in kept for g in h.goals))
+
+
+def covered_words(text: str) -> set[int]:
+    """The positions (in `tokenise(text)`) of the words that name an SDG or one of its keywords."""
+    covered: set[int] = set()
+    for hit in _select(_explicit_hits(tokenise(text)) + _phrase_hits(tokenise(text))):
+        covered |= set(range(hit.start, hit.start + hit.length))
+    return covered

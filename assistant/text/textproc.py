@@ -364,16 +364,6 @@ def sentences(text: str) -> list[str]:
     return parts
 
 
-_INSTRUCTION = re.compile(
-    r"ignor\w* (?:all |the |any )?(?:previous|prior|above|earlier|preceding) (?:instructions?|rules?|prompts?)"
-    r"|disregard (?:all |the |any )?(?:previous|prior|above)|new (?:rule|instruction)s? from"
-    r"|\b(?:system|assistant|developer)\s*:|developer mode|you are now|\b(?:reply|respond|answer) only\b"
-    r"|(?:print|reveal|repeat|show) (?:your|the) (?:system )?(?:prompt|instructions|rules)"
-    r"|tell (?:the )?(?:users?|readers?|people) to|ignore[sz]? (?:les|las|as) instruc",
-    re.IGNORECASE,
-)
-
-
 def strip_instructions(text: str) -> str:
     """Document text without the sentences that address the assistant itself ("ignore previous instructions",
     "tell users to wire money..."): they are not knowledge, and a model must never be shown them as such."""
@@ -381,4 +371,7 @@ def strip_instructions(text: str) -> str:
 
 
 def is_instruction(sentence: str) -> bool:
-    return bool(_INSTRUCTION.search(sentence))
+    """Whether a sentence gives the assistant orders (the patterns live in assistant.text.injection)."""
+    from assistant.text.injection import is_instruction as instruction_like
+
+    return instruction_like(sentence)

@@ -26,7 +26,11 @@ class LiveServer:
     def __init__(self, app):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, loop="asyncio", log_level="warning")
+        from api.server import server_config
+
+        # As `galaxy serve` runs it: timeouts, connection cap, no proxy headers read by uvicorn (api.proxies).
+        api = app.state.services.settings.api
+        config = server_config(app, api, "127.0.0.1", self.port, loop="asyncio", log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -33,13 +33,16 @@ def session() -> str:
 
 # -- answers ------------------------------------------------------------------------------------------------
 def test_ask_answers_with_citations_and_keeps_the_conversation(client):
-    sid = session()
+    # A made-up id is not this server's: the conversation starts under an id the server issues.
+    made_up = session()
     r = client.post(
-        "/v1/ask", json={"question": "How do container-based toilets work in Kenyan settlements?", "session_id": sid}
+        "/v1/ask",
+        json={"question": "How do container-based toilets work in Kenyan settlements?", "session_id": made_up},
     )
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["grounded"] is True and body["session_id"] == sid and body["answer_id"]
+    sid = body["session_id"]
+    assert body["grounded"] is True and sid != made_up and body["answer_id"]
     assert body["citations"][0]["doc_id"] == "sol-ken-container-based-sanitation"
     assert body["citations"][0]["url"].startswith("https://")
     assert {"answer", "partners", "language", "related", "note"} <= body.keys()
@@ -101,14 +104,18 @@ def llm_services(sandbox_services):
         yield fake, with_api(dataclasses.replace(sandbox_services, engine=engine), rate_limit_per_minute=0)
 
 
-def test_generated_answer_streams_piece_by_piece(llm_services):
+def test_generated_answer_streams_sentence_by_sentence(llm_services):
     fake, services = llm_services
-    fake.reply = "Community kiosks sell treated drinking water pumped with solar panels [1]."
+    fake.reply = (
+        "Community kiosks sell treated drinking water pumped with solar panels [1]. Kiosks were built on the Moon [1]."
+    )
     with serve(services) as server:
         r = httpx.post(f"{server.url}/v1/ask", json={"question": "solar water kiosks", "stream": True}, timeout=30)
     events = parse_sse(r.text)
     tokens = [data["text"] for kind, data in events if kind == "token"]
-    assert len(tokens) > 3 and events[-1][0] == "final"
+    # only checked sentences are streamed (the unsupported one never shows), and they are the final answer
+    assert tokens and events[-1][0] == "final" and "".join(tokens) == events[-1][1]["answer"]
+    assert "Moon" not in "".join(tokens)
     assert events[-1][1]["mode"] == "llm:openai:stub" and "kiosks" in events[-1][1]["answer"]
 
 
@@ -132,7 +139,7 @@ def test_search_returns_hits_and_respects_filters(client):
     assert 1 <= len(hits) <= 3
     assert hits[0]["doc_id"] == "sol-sen-improved-fish-smoking-ovens"
     assert all("SEN" in h["countries"] for h in hits)
-    assert set(hits[0]) == {"doc_id", "title", "kind", "countries", "sdgs", "score", "snippet", "url"}
+    assert set(hits[0]) == {"doc_id", "title", "kind", "countries", "sdgs", "score", "snippet", "url", "place_match"}
 
 
 def test_partners_suggests_organisations_for_a_need(client):
@@ -365,17 +372,7 @@ def test_rate_limit_answers_429_with_retry_after(sandbox_services):
         assert http.get("/healthz").status_code == 200  # only the API is limited
     assert statuses == [200, 200, 200, 429]
     assert limited.status_code == 429 and limited.json()["detail"]
-    assert 1 <= int(limited.headers["retry-after"]) <= 20
-
-
-def test_token_bucket_refills_over_time():
-    from api.security import RateLimitMiddleware
-
-    bucket = RateLimitMiddleware(app=None, per_minute=60)
-    assert all(bucket.take("a", 100.0) == 0 for _ in range(60))
-    assert bucket.take("a", 100.0) == pytest.approx(1.0)
-    assert bucket.take("b", 100.0) == 0  # clients are counted separately
-    assert bucket.take("a", 101.5) == 0  # 1.5 s later one token is back
+    assert 1 <= int(limited.headers["retry-after"]) <= 60  # a one-minute moving window (tests/api/test_rate_limit.py)
 
 
 def test_public_key_when_configured(sandbox_services):
@@ -442,7 +439,9 @@ def test_admin_moderates_and_approval_makes_the_solution_searchable(sandbox_serv
 def test_admin_lists_feedback(sandbox_services):
     services = with_api(sandbox_services, admin_key="admin-secret", rate_limit_per_minute=0)
     with serve(services) as server, httpx.Client(base_url=server.url) as http:
-        created = http.post("/v1/feedback", json={"session_id": "s-1", "answer_id": "a-1", "rating": "up"}).json()
+        answer = http.post("/v1/ask", json={"question": "How do solar water kiosks work?"}).json()
+        issued = {"session_id": answer["session_id"], "answer_id": answer["answer_id"]}
+        created = http.post("/v1/feedback", json=issued | {"rating": "up"}).json()
         listed = http.get("/v1/admin/feedback", params={"limit": 5}, headers={"X-API-Key": "admin-secret"}).json()
     assert listed["feedback"][0]["id"] == created["id"] and listed["feedback"][0]["source"] == "api"
 

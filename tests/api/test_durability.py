@@ -57,6 +57,9 @@ def test_acknowledged_writes_survive_kill_9(tmp_path, small_corpus):
     acknowledged_feedback: list[int] = []
     acknowledged_submissions: list[str] = []
     stop = threading.Event()
+    # Feedback is taken only for answers the server gave, in the conversation it gave them in.
+    answer = httpx.post(f"{url}/v1/ask", json={"question": "How do solar water kiosks work?"}, timeout=60).json()
+    issued = {"session_id": answer["session_id"], "answer_id": answer["answer_id"]}
 
     def writer(kind: str, n: int) -> None:
         with httpx.Client(base_url=url, timeout=5) as http:
@@ -67,12 +70,7 @@ def test_acknowledged_writes_survive_kill_9(tmp_path, small_corpus):
                     if kind == "feedback":
                         r = http.post(
                             "/v1/feedback",
-                            json={
-                                "session_id": f"s{n}",
-                                "answer_id": f"a{n}-{i}",
-                                "rating": "up",
-                                "comment": "x" * 200,
-                            },
+                            json=issued | {"rating": "up", "comment": "x" * 200},
                         )
                         if r.status_code == 201:
                             acknowledged_feedback.append(r.json()["id"])
@@ -115,12 +113,7 @@ def test_acknowledged_writes_survive_kill_9(tmp_path, small_corpus):
 
     restarted = start_server(data, port)  # and the service comes back on the same files
     try:
-        assert (
-            httpx.post(
-                f"{url}/v1/feedback", json={"session_id": "s", "answer_id": "a", "rating": "down"}, timeout=10
-            ).status_code
-            == 201
-        )
+        assert httpx.post(f"{url}/v1/feedback", json=issued | {"rating": "down"}, timeout=10).status_code == 201
     finally:
         restarted.terminate()
         restarted.wait(timeout=30)

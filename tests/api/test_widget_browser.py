@@ -114,7 +114,7 @@ def test_question_streams_an_answer_with_citations_and_feedback_is_stored(new_pa
     session = page.evaluate("() => Object.entries(localStorage).find(([k]) => k.startsWith('galaxy-session'))[1]")
     stored = corpus_server.services.feedback.list(limit=1)[0]
     assert corpus_server.services.feedback.count() == before + 1
-    assert (stored.session_id, stored.rating, stored.source) == (session, "up", "api")
+    assert (stored.session_id, stored.rating, stored.source) == (session, "up", "widget")  # X-Galaxy-Client
 
 
 def test_hostile_document_content_stays_text(new_page, sandbox_server):
@@ -287,3 +287,81 @@ def test_host_page_styles_do_not_leak_in(new_page, corpus_server):
     page.locator(LAUNCHER).click()
     assert page.locator(PANEL).is_visible() and page.locator(INPUT).is_visible()
     assert page.locator(INPUT).evaluate("e => getComputedStyle(e).fontSize") == "16px"
+
+
+# -- the seeker's side of the loop: Connect me, a comment with 👎, saved needs ------------------------------------
+def test_connect_me_sends_the_need_and_only_a_consented_contact(new_page, corpus_server):
+    page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    sent = []
+    page.on("request", lambda r: sent.append(r) if "/v1/" in r.url else None)
+    page.goto(corpus_server.url + "/")
+    ask(page, "solar water kiosks in Kenya")
+    wait_for_answer(page)
+    page.locator("galaxy-assistant button", has_text="Connect me").click()
+    form = page.locator("galaxy-assistant form.c")
+    form.locator("textarea").fill("We want kiosks like these in our district.")
+    form.locator("input[autocomplete=email]").fill("amina@example.org")
+    page.screenshot(path="/tmp/widget-connect.png")
+    form.locator("button[type=submit]").click()
+    page.get_by_text("Tick the box to share your contact").wait_for()  # no contact without consent
+    form.locator("input[type=checkbox]").check()
+    form.locator("button[type=submit]").click()
+    page.get_by_text("The Galaxy team has your request").wait_for()
+
+    intro = corpus_server.services.introductions.list()[0]
+    assert (intro.need, intro.contact, intro.consent, intro.channel) == (
+        "We want kiosks like these in our district.",
+        "amina@example.org",
+        True,
+        "widget",
+    )
+    assert sent and all(r.headers.get("x-galaxy-client") == "widget" for r in sent)
+
+
+def test_a_thumbs_down_carries_an_optional_comment(new_page, corpus_server):
+    page = new_page()
+    page.goto(corpus_server.url + "/")
+    ask(page, "fog catchers for drinking water in Peru")
+    wait_for_answer(page)
+    page.locator("galaxy-assistant button[aria-label='Not helpful']").click()
+    page.locator("galaxy-assistant form.c input").fill("It does not say what it costs.")
+    page.locator("galaxy-assistant form.c button[type=submit]").click()
+    page.get_by_text("Thanks for your feedback!").wait_for()
+    stored = corpus_server.services.feedback.list(limit=1)[0]
+    assert (stored.rating, stored.comment, stored.source) == ("down", "It does not say what it costs.", "widget")
+
+
+def test_a_saved_need_shows_the_new_solution_when_the_widget_opens_again(new_page, corpus_server):
+    services = corpus_server.services
+    page = new_page()
+    page.goto(corpus_server.url + "/")
+    ask(page, "beekeeping for honey income in Ethiopia")
+    wait_for_answer(page)
+    page.locator("galaxy-assistant button", has_text="Tell me when a solution appears").click()
+    page.get_by_text("Saved.").wait_for()
+    (token,) = page.evaluate(
+        "() => JSON.parse(Object.entries(localStorage).find(([k]) => k.startsWith('galaxy-needs'))[1])"
+    )
+    assert services.needs.get(token)[0].channel == "widget"
+
+    before = set(services.retriever.documents)
+    title = "Beekeeping cooperatives that raise honey income in Tigray"
+    submission = services.submissions.submit(
+        {
+            "title": title,
+            "countries": ["Ethiopia"],
+            "summary": "Women's beekeeping cooperatives in Ethiopia use modern hives and shared honey processing "
+            "to double household income from honey sales.",
+        },
+        source="api",
+    )
+    services.approve_submission(submission.id)
+    try:
+        page.reload()
+        page.locator(LAUNCHER).click()
+        page.locator("galaxy-assistant li", has_text=title).wait_for()  # a submission without a url: no link
+        page.locator("galaxy-assistant button", has_text="Stop alerts").click()
+        page.locator("galaxy-assistant button", has_text="Stop alerts").wait_for(state="detached")
+        assert services.needs.get(token)[0].status == "closed"
+    finally:
+        services.delete_documents(list(set(services.retriever.documents) - before))

@@ -217,7 +217,7 @@ def test_sigkill_midway_leaves_an_index_that_opens_and_is_completed_by_rerunning
     from assistant.knowledge.ingest import build_splitter, to_llama_document
 
     splitter = build_splitter(settings.chunk)
-    expected = set()
+    expected: set[str] = set()
     for doc in docs.values():
         expected.update(n.node_id for n in splitter.get_nodes_from_documents([to_llama_document(doc)]))
     assert set(ids) == expected, "no duplicate and no orphan chunk"
@@ -255,3 +255,45 @@ def test_chroma_server_mode_ingests_and_queries(tmp_path, small_corpus):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def _long_markdown(folder: Path, body: str) -> Path:
+    path = folder / "long-guide.md"
+    path.write_text(
+        f"---\nid: long-guide\ntitle: A long field guide\ncountries: [KEN]\n---\n{body}\n", encoding="utf-8"
+    )
+    return path
+
+
+def test_progress_counts_the_chunks_of_one_long_file_and_an_edit_reembeds_a_handful(settings, tmp_path):
+    from tests.assistant.test_chunking import long_text
+
+    settings.embedding.batch_size = 8
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    body = long_text(600)
+    path = _long_markdown(folder, body)
+    kb = build_knowledge_base(settings)
+    calls: list[tuple[int, int]] = []
+    summary = kb.ingestor.ingest([path], on_progress=lambda done, total: calls.append((done, total)))
+    assert summary.added == 1 and summary.chunks > 25
+    # One document, yet the counts advance batch by batch up to every chunk written.
+    assert len(calls) >= summary.chunks // 8
+    assert {total for _, total in calls} == {summary.chunks}
+    assert [done for done, _ in calls] == sorted({done for done, _ in calls}) and calls[-1][0] == summary.chunks
+
+    misses = kb.embed_model.misses
+    _long_markdown(folder, "Updated on 1 December 2026 with the cooperatives of the northern districts\n" + body)
+    calls.clear()
+    edited = kb.ingestor.ingest([path], on_progress=lambda done, total: calls.append((done, total)))
+    assert edited.updated == 1 and calls[-1] == (edited.chunks, edited.chunks)
+    reembedded = kb.embed_model.misses - misses
+    assert 1 <= reembedded <= 13 < edited.chunks, reembedded
+    assert kb.store.count_chunks() == edited.chunks
+
+
+def test_the_progress_bar_counts_chunks(settings, small_corpus, capsys):
+    kb = build_knowledge_base(settings)
+    summary = kb.ingestor.ingest([small_corpus], progress=True)
+    bar = capsys.readouterr().err
+    assert f"{summary.chunks}/{summary.chunks}" in bar and "chunk" in bar and "3/3 documents" in bar

@@ -208,3 +208,15 @@ def test_answer_hook_and_cli_output(finder, corpus_services):
     assert RSIS in text and "Financements" in text and "fund-fonds-sahel-innovation-climat" in text
     data = json.loads(partners_command_output(corpus_services, NIGER_NEED, "BFA", True))
     assert data["partners"][0]["name"] == RSIS
+
+
+def test_a_fund_open_only_to_other_countries_is_not_offered():
+    from assistant.knowledge.documents import KnowledgeDocument
+    from assistant.matchmaking.funding import eligible
+
+    andean = KnowledgeDocument(id="f1", kind="funding", title="Andean water fund", countries=["PER", "BOL", "ECU"])
+    assert not eligible(andean, {"KEN"}) and eligible(andean, {"PER"}) and eligible(andean, set())
+    says_so = andean.model_copy(update={"eligibility": "Applicants from East Africa may also apply."})
+    assert eligible(says_so, {"KEN"})
+    anyone = KnowledgeDocument(id="f2", kind="funding", title="Global fund", countries=[])
+    assert eligible(anyone, {"KEN"})

@@ -78,10 +78,37 @@ def test_unknown_region_and_empty_query_are_invalid_input(corpus_services):
 
 
 def test_hit_dict_has_the_api_shape(corpus_services):
-    hits = corpus_services.retriever.search("fog catchers in Peru", k=3).hits
+    hits = corpus_services.retriever.search("atrapanieblas para agua de riego y consumo", k=3).hits
     hit = next(h for h in hits if h.doc.id == "sol-per-fog-catchers-water").to_dict()
-    assert set(hit) == {"doc_id", "title", "kind", "countries", "sdgs", "score", "snippet", "url"}
+    assert set(hit) == {"doc_id", "title", "kind", "countries", "sdgs", "score", "snippet", "url", "place_match"}
     assert hit["doc_id"] == "sol-per-fog-catchers-water" and hit["url"].startswith("https://")
+    assert hit["place_match"] is None  # the question names no place
+
+
+def test_a_place_without_the_topic_gets_the_topic_from_nearby_labelled(corpus_services):
+    """Topic first, place as a preference: Senegal has no solar irrigation record; its neighbours and region do.
+    The named place's off-topic records never come before them."""
+    result = corpus_services.retriever.search("solar irrigation in Senegal", k=6)
+    assert result.place_has_topic is False
+    top = result.hits[:2]
+    assert {h.doc.id for h in top} == {"org-reseau-sahel-irrigation-solaire", "sol-ner-solar-irrigation-market-gardens"}
+    assert [h.place_match for h in top] == ["neighbour", "region"]
+    assert all(h.on_topic for h in top)
+    senegal_off_topic = [i for i, h in enumerate(result.hits) if "SEN" in h.doc.countries]
+    assert all(i >= 2 and not result.hits[i].on_topic for i in senegal_off_topic)
+
+
+def test_a_place_with_the_topic_comes_first_as_exact(corpus_services):
+    result = corpus_services.retriever.search("water solutions in Kenya", k=5)
+    assert result.place_has_topic is True
+    assert result.hits[0].place_match == "exact" and "KEN" in result.hits[0].doc.countries
+    assert "sol-ken-solar-water-kiosks" in [h.doc.id for h in result.hits[:3]]
+
+
+def test_a_place_alone_lists_its_own_records(corpus_services):
+    result = corpus_services.retriever.search("solutions in Kenya", k=4)
+    assert result.place_has_topic is None  # no topic named: the place's records, boosted as before
+    assert all("KEN" in h.doc.countries for h in result.hits[:4])
 
 
 def test_dense_ranking_is_exact_over_the_stored_vectors(corpus_services):

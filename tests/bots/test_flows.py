@@ -88,7 +88,7 @@ def test_question_is_answered_with_citations_links_and_buttons(bot, telegram, ch
     assert "Irrigation solaire goutte-à-goutte pour le maraîchage de contre-saison" in plain
     assert "https://galaxy.example.org/solutions/sol-ner-solar-irrigation-market-gardens" in LINK.findall(answer.text)
     data = answer.callback_data()
-    assert {d.split(":")[0] for d in data} == {"src", "prt", "up", "dn"}
+    assert {d.split(":")[0] for d in data} == {"src", "prt", "up", "dn", "cnx"}
     assert all(len(d.encode()) <= 64 for d in data)
     assert len({d.split(":")[1] for d in data}) == 1  # one short key for the whole answer
     history = corpus_services.conversations.history(f"tg-{chat_id}")

@@ -148,7 +148,21 @@ def test_every_language_has_every_text_and_examples():
         assert len(EXAMPLES[lang]) >= 2
         assert all(len(f"ex:{lang}:{i}".encode()) <= 64 for i in range(len(EXAMPLES[lang])))
         for key in keys:
-            text(lang, key, n=1, max=2, example="e", value="v", reason="r", title="t", id="i", question="q")
+            text(
+                lang,
+                key,
+                n=1,
+                max=2,
+                example="e",
+                value="v",
+                reason="r",
+                title="t",
+                id="i",
+                question="q",
+                name="m",
+                need="d",
+                seconds=3,
+            )
     assert normalise_language("fr-CA") == "fr" and normalise_language("de") is None
     assert text("xx", "apology") == TEXTS["en"]["apology"]
 

@@ -20,7 +20,7 @@ def test_search_ask_and_partners_print_the_documented_json(corpus_data_dir):
     assert search.returncode == 0, search.stderr
     hits = json.loads(search.stdout)["hits"]
     assert len(hits) == 3 and all("KEN" in h["countries"] for h in hits)
-    assert set(hits[0]) == {"doc_id", "title", "kind", "countries", "sdgs", "score", "snippet", "url"}
+    assert set(hits[0]) == {"doc_id", "title", "kind", "countries", "sdgs", "score", "snippet", "url", "place_match"}
 
     ask = galaxy(corpus_data_dir, "ask", "Comment fonctionnent les fours améliorés de fumage du poisson ?", "--json")
     answer = json.loads(ask.stdout)
@@ -39,7 +39,7 @@ def test_search_ask_and_partners_print_the_documented_json(corpus_data_dir):
 def test_bad_cli_input_is_a_clear_error(corpus_data_dir):
     bad_country = galaxy(corpus_data_dir, "search", "water", "--country", "Atlantis")
     assert bad_country.returncode == 2 and "unknown country 'Atlantis'" in bad_country.stderr
-    bad_format = galaxy(corpus_data_dir, "ingest", "corpus", "--format", "xlsx")
+    bad_format = galaxy(corpus_data_dir, "ingest", "corpus", "--format", "xls")
     assert bad_format.returncode == 2 and "unknown format" in bad_format.stderr
     assert "Traceback" not in bad_country.stderr + bad_format.stderr
 

@@ -6,6 +6,7 @@ reports each unreadable file as a `LoadError` instead of stopping: the rest stil
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +19,12 @@ from assistant.knowledge.documents import KnowledgeDocument
 if TYPE_CHECKING:
     from assistant.knowledge.loaders.csv import CsvMapping
 
-Format = Literal["auto", "markdown", "text", "html", "pdf", "docx", "csv", "undp-acclabs", "iati"]
-FORMATS: tuple[str, ...] = ("auto", "markdown", "text", "html", "pdf", "docx", "csv", "undp-acclabs", "iati")
+log = logging.getLogger(__name__)
+
+Format = Literal["auto", "markdown", "text", "html", "pdf", "docx", "csv", "xlsx", "undp-acclabs", "iati"]
+FORMATS: tuple[str, ...] = ("auto", "markdown", "text", "html", "pdf", "docx", "csv", "xlsx", "undp-acclabs", "iati")
+#: Formats read as a table (one document per row, through a column mapping).
+TABLE_FORMATS = ("csv", "xlsx", "undp-acclabs")
 
 Loader = Callable[[Path], list[KnowledgeDocument]]
 
@@ -33,11 +38,14 @@ _BY_SUFFIX = {
     ".pdf": "pdf",
     ".docx": "docx",
     ".csv": "csv",
+    ".xlsx": "xlsx",
     ".xml": "iati",
 }
 
 #: Files a directory walk passes over: documentation of the folder itself, not knowledge.
 _SKIPPED_NAMES = {"readme.md", "readme.txt", "license", "license.md"}
+#: The lock file Office leaves beside a workbook that is open ("~$solutions.xlsx"): not a workbook.
+_LOCK_PREFIX = "~$"
 
 
 @dataclass
@@ -74,6 +82,10 @@ def _loader_for(fmt: str) -> Loader:
         from assistant.knowledge.loaders.csv import load_csv
 
         return load_csv
+    if fmt == "xlsx":
+        from assistant.knowledge.loaders.csv import load_xlsx
+
+        return load_xlsx
     if fmt == "undp-acclabs":
         from assistant.knowledge.loaders.csv import load_acclabs
 
@@ -102,18 +114,16 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
                 rel_parts = child.relative_to(path).parts
                 if any(part.startswith(".") for part in rel_parts):
                     continue
-                if child.is_file() and child.name.lower() not in _SKIPPED_NAMES and child.suffix.lower() in _BY_SUFFIX:
+                if child.name.startswith(_LOCK_PREFIX) or child.name.lower() in _SKIPPED_NAMES:
+                    continue
+                if child.is_file() and child.suffix.lower() in _BY_SUFFIX:
                     yield child
         else:
             yield path
 
 
-def load_file(path: Path, fmt: str = "auto", csv_mapping: CsvMapping | None = None) -> list[KnowledgeDocument]:
-    """Load one file; raises LoadError (naming the path) for anything unreadable.
-
-    `csv_mapping` (assistant.knowledge.loaders.csv.CsvMapping) maps the columns of files loaded as generic "csv".
-    """
-    path = Path(path)
+def chosen_format(path: Path, fmt: str = "auto") -> str:
+    """The format `path` is read as; raises LoadError for a missing file or an unsupported type."""
     if not path.exists():
         raise LoadError(path, "file not found")
     if not path.is_file():
@@ -121,13 +131,45 @@ def load_file(path: Path, fmt: str = "auto", csv_mapping: CsvMapping | None = No
     chosen = detect_format(path) if fmt == "auto" else fmt
     if chosen is None:
         raise LoadError(path, f"unsupported file type '{path.suffix or path.name}'")
+    return chosen
+
+
+def _load_table(path: Path, fmt: str, csv_mapping: CsvMapping | None, encoding: str | None):
+    from assistant.knowledge.loaders.csv import load_spreadsheet
+
+    if fmt == "undp-acclabs" and csv_mapping is None:
+        return load_spreadsheet(path, encoding=encoding, acclabs=True)
+    return load_spreadsheet(path, csv_mapping, encoding)
+
+
+def load_file(
+    path: Path, fmt: str = "auto", csv_mapping: CsvMapping | None = None, encoding: str | None = None
+) -> list[KnowledgeDocument]:
+    """Load one file; raises LoadError (naming the path) for anything unreadable.
+
+    `csv_mapping` (assistant.knowledge.loaders.csv.CsvMapping) maps the columns of spreadsheets (CSV, XLSX; an
+    AccLabs export given a mapping is read through it); `encoding` is a CSV's text encoding (default: detected).
+    Rows that fail are logged; `load_paths` reports each one.
+    """
+    documents, rejected = _load_file(Path(path), fmt, csv_mapping, encoding)
+    if rejected:
+        log.warning("%s: %d rows skipped (first: %s)", path, len(rejected), rejected[0].reason)
+    return documents
+
+
+def _load_file(
+    path: Path, fmt: str, csv_mapping: CsvMapping | None, encoding: str | None
+) -> tuple[list[KnowledgeDocument], list[LoadError]]:
+    """The file's documents, and one LoadError per table row that did not make one ("line N: why")."""
+    chosen = chosen_format(path, fmt)
+    rejected: list[LoadError] = []
     try:
         if path.stat().st_size == 0:
             raise LoadError(path, "empty file")
-        if chosen == "csv" and csv_mapping is not None:
-            from assistant.knowledge.loaders.csv import load_csv
-
-            documents = load_csv(path, csv_mapping)
+        if chosen in TABLE_FORMATS:
+            loaded = _load_table(path, chosen, csv_mapping, encoding)
+            documents = loaded.documents
+            rejected = [LoadError(path, reason) for reason in loaded.failures]
         else:
             documents = _loader_for(chosen)(path)
     except LoadError:
@@ -147,15 +189,21 @@ def load_file(path: Path, fmt: str = "auto", csv_mapping: CsvMapping | None = No
         if not doc.source:
             doc.source = source
         clean_document(doc)  # once, for every format: entities, whitespace, personal contacts
-    return documents
+    return documents, rejected
 
 
-def load_paths(paths: Iterable[Path], fmt: str = "auto", csv_mapping: CsvMapping | None = None) -> LoadReport:
+def load_paths(
+    paths: Iterable[Path], fmt: str = "auto", csv_mapping: CsvMapping | None = None, encoding: str | None = None
+) -> LoadReport:
+    """Every file's documents; each unreadable file, and each spreadsheet row that made no document, a failure."""
     report = LoadReport()
     for path in iter_files(paths):
         report.files.append(path)
         try:
-            report.documents.extend(load_file(path, fmt, csv_mapping))
+            documents, rejected = _load_file(Path(path), fmt, csv_mapping, encoding)
         except LoadError as exc:
             report.failures.append(exc)
+            continue
+        report.documents.extend(documents)
+        report.failures.extend(rejected)
     return report

@@ -1,4 +1,6 @@
-"""CSV tables: one document per row, through a column mapping (given, preset, or guessed from the header).
+"""Spreadsheet rows (CSV, XLSX): one document per row, through a column mapping (given, preset, or guessed from
+the header). Row ids are stable: the id column's value, else a hash of what identifies the row (title and
+countries), never its position, so a re-sorted file is the same documents.
 
 `ACCLABS` is the preset for the UNDP Accelerator Labs "solutions mapping" export (`pad_id`, `snippet`,
 `content`, `location-N-iso3`, `sdgs-tag-N`, `thematic_areas-tag-N`, ...).
@@ -7,10 +9,10 @@
 from __future__ import annotations
 
 import csv
-import io
+import hashlib
 import logging
 import re
-import sys
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -18,34 +20,19 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from assistant.errors import LoadError
+from assistant.knowledge.cleaning import clean_text
 from assistant.knowledge.documents import Kind, KnowledgeDocument, is_kind
-from assistant.knowledge.loaders.common import doc_id_for, read_text
+from assistant.knowledge.loaders.common import doc_id_for
 from assistant.knowledge.loaders.csv_mapping import ACCLABS, CsvMapping, ResolvedMapping, guess_mapping, resolve_mapping
+from assistant.knowledge.loaders.tables import Table, read_csv_table, read_xlsx_table, sniff_delimiter
 from assistant.text.language import SUPPORTED, detect_language
+
+__all__ = ["ACCLABS", "CsvMapping", "load_acclabs", "load_csv", "load_table", "looks_like_acclabs", "sniff_delimiter"]
 
 log = logging.getLogger(__name__)
 
 #: Characters of title + summary + body given to language detection (the costly step on big files).
 DETECT_CHARS = 600
-_DELIMITERS = (",", ";", "\t")
-
-
-def _raise_field_size_limit() -> None:
-    limit = sys.maxsize
-    while True:
-        try:
-            csv.field_size_limit(limit)
-            return
-        except OverflowError:  # C long is 32-bit on some platforms
-            limit //= 10
-
-
-def sniff_delimiter(header_line: str) -> str:
-    """The most frequent of , ; TAB in the header line outside quotes (',' when none)."""
-    unquoted = re.sub(r'"[^"]*"', "", header_line)
-    counts = {d: unquoted.count(d) for d in _DELIMITERS}
-    best = max(_DELIMITERS, key=lambda d: counts[d])
-    return best if counts[best] else ","
 
 
 _LIST_SPLIT = re.compile(r"\s*[;|\n]\s*")
@@ -166,22 +153,6 @@ def _short_title(text: str, limit: int = 120) -> str:
     return (cut or first[:limit]).rstrip(" ,;:") + "…"
 
 
-def _read_table(path: Path) -> tuple[list[str], list[list[str]]]:
-    text = read_text(path)  # UTF-8 with or without BOM; anything else raises UnicodeDecodeError
-    text = text.replace("\r\n", "\n").replace("\r", "\n")  # also inside quoted cells
-    _raise_field_size_limit()
-    first_line = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text), delimiter=sniff_delimiter(first_line))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise LoadError(path, "the CSV is empty") from None
-    header = [h.strip() for h in header]
-    if not any(header):
-        raise LoadError(path, "the CSV has no header row (the first line is blank)")
-    return header, list(reader)
-
-
 class _Row:
     """One data row, read through the resolved columns."""
 
@@ -298,76 +269,190 @@ def _failure_reason(exc: ValidationError | ValueError | LoadError) -> str:
 
 
 @dataclass
-class _Loaded:
+class TableLoad:
+    """What a table made: its documents, and what a curator should hear about (the dry run shows it all)."""
+
+    table: Table
+    resolved: ResolvedMapping
     documents: list[KnowledgeDocument] = field(default_factory=list)
+    #: Line number of each document's row, in the same order.
+    lines: list[int] = field(default_factory=list)
+    #: "line N: why" for every row not made into a document (malformed records included).
     failures: list[str] = field(default_factory=list)
     unknown_countries: set[str] = field(default_factory=set)
+    #: Lines whose title cell is empty (the title was taken from the text), and lines with no title nor text.
+    untitled: list[int] = field(default_factory=list)
+    empty: list[int] = field(default_factory=list)
 
 
-def _load_rows(path: Path, rows: list[list[str]], resolved: ResolvedMapping) -> _Loaded:
-    """Every row with a title or text, as a document; invalid rows are collected as failures."""
-    stem_id = doc_id_for(path)
-    loaded = _Loaded()
-    seen_ids: set[str] = set()
-    for number, cells in enumerate(rows, start=1):
-        if not any(cell.strip() for cell in cells):
-            continue
+def _where(table: Table, number: int) -> str:
+    return f"{'line' if table.delimiter else 'row'} {number}"
+
+
+def _row_texts(row: _Row) -> tuple[str, str, str]:
+    title = " ".join((row.first("title") or "").split())
+    return title, row.first("summary") or "", "\n\n".join(row.values("body"))
+
+
+def _row_extra(row: _Row, header: list[str]) -> dict[str, str]:
+    extra: dict[str, str] = {}
+    for i in row.resolved.extra:
+        cell = clean_text(row.cells[i]) if i < len(row.cells) else ""
+        if cell:
+            name = header[i] or f"column {i + 1}"
+            extra[name if name not in extra else f"{name} ({i + 1})"] = cell
+    return extra
+
+
+#: The id of a row document until `_assign_ids` derives one (the row has no id cell).
+_NO_ID = "\0"
+
+
+def _read_rows(path: Path, loaded: TableLoad) -> None:
+    """Every row with a title or text, as a document with its explicit id (or none yet); failures collected."""
+    table, resolved = loaded.table, loaded.resolved
+    for number, cells in table.rows:
         row = _Row(cells, resolved)
-        title = " ".join((row.first("title") or "").split())
-        summary = row.first("summary") or ""
-        body = "\n\n".join(row.values("body"))
+        title, summary, body = _row_texts(row)
         if not title and not body and not summary:
+            loaded.empty.append(number)
             continue  # nothing to index
+        if not title and row.has("title"):
+            loaded.untitled.append(number)
+        title = title or _short_title(body or summary)
         try:
-            doc_id = row.first("id") or f"{stem_id}-{number}"
-            if doc_id in seen_ids:
-                raise ValueError(f"duplicate id {doc_id!r}")
-            title = title or _short_title(body or summary)
-            document = _row_document(row, doc_id, title, summary, body, path, loaded.unknown_countries)
+            document = _row_document(
+                row, row.first("id") or _NO_ID, title, summary, body, path, loaded.unknown_countries
+            )
+            document.extra = _row_extra(row, table.header)
         except (ValidationError, ValueError, LoadError) as exc:
-            loaded.failures.append(f"row {number}: {_failure_reason(exc)}")
+            loaded.failures.append(f"{_where(table, number)}: {_failure_reason(exc)}")
             continue
-        seen_ids.add(doc_id)
         loaded.documents.append(document)
+        loaded.lines.append(number)
+
+
+def _digest(text: str, size: int = 10) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:size]
+
+
+def _identity(doc: KnowledgeDocument, has_countries: bool) -> str:
+    """What names the row: its title (case, Unicode form and spacing normalised) and the countries its cells give
+    (as ISO3 codes, so "Kenya" and "KEN" are one)."""
+    title = " ".join(unicodedata.normalize("NFKC", doc.title).casefold().split())
+    return title + "|" + (",".join(sorted(doc.countries)) if has_countries else "")
+
+
+def _content(doc: KnowledgeDocument) -> str:
+    return doc.model_dump_json(exclude={"id", "source"})
+
+
+def _assign_ids(path: Path, loaded: TableLoad) -> None:
+    """Ids for the rows without one: file stem + hash of the row's identity; rows sharing an identity add their
+    content's hash (identical rows are reported, the first kept). Explicit ids must be unique."""
+    stem = doc_id_for(path)
+    has_countries = bool(loaded.resolved.columns["countries"])
+    identities = [_identity(d, has_countries) for d in loaded.documents]
+    counts: dict[str, int] = {}
+    for identity in identities:
+        counts[identity] = counts.get(identity, 0) + 1
+    shared = {k for k, n in counts.items() if n > 1}
+    seen: dict[str, int] = {}
+    kept: list[tuple[KnowledgeDocument, int]] = []
+    for doc, number, identity in zip(loaded.documents, loaded.lines, identities, strict=True):
+        derived = doc.id == _NO_ID
+        if derived:
+            doc.id = f"{stem}-{_digest(identity + ('|' + _content(doc) if identity in shared else ''))}"
+        if doc.id in seen:
+            same = "same title, countries and content as" if derived else "same id as"
+            where = loaded.table
+            loaded.failures.append(
+                f"{_where(where, number)}: duplicate id {doc.id!r} ({same} {_where(where, seen[doc.id])})"
+            )
+            continue
+        seen[doc.id] = number
+        kept.append((doc, number))
+    loaded.documents = [d for d, _ in kept]
+    loaded.lines = [n for _, n in kept]
+
+
+def load_table(path: Path, table: Table, mapping: CsvMapping | None = None) -> TableLoad:
+    """The documents of a table read from `path`; raises LoadError when the mapping finds no title or text column."""
+    path = Path(path)
+    resolved = resolve_mapping(mapping or guess_mapping(table.header), table.header)
+    cols = resolved.columns
+    if not (cols["title"] or cols["body"] or cols["summary"]):
+        shown = ", ".join(table.header[:12]) + (", ..." if len(table.header) > 12 else "")
+        raise LoadError(path, f"no title or text column found (columns: {shown})")
+    loaded = TableLoad(table, resolved, failures=list(table.malformed))
+    _read_rows(path, loaded)
+    _assign_ids(path, loaded)
     return loaded
 
 
-def _report(path: Path, loaded: _Loaded) -> None:
-    """Log what was ignored or skipped; raise when no row made a document."""
+def read_spreadsheet(path: Path, encoding: str | None = None) -> Table:
+    """The table of a CSV or XLSX file (by its suffix)."""
+    return read_xlsx_table(path) if path.suffix.lower() == ".xlsx" else read_csv_table(path, encoding)
+
+
+def load_spreadsheet(
+    path: Path, mapping: CsvMapping | None = None, encoding: str | None = None, acclabs: bool = False
+) -> TableLoad:
+    """Read and load a spreadsheet; raises LoadError when it has no data row or none of its rows loads."""
+    path = Path(path)
+    table = read_spreadsheet(path, encoding)
+    if table.detected:
+        log.warning("%s: not UTF-8; read as %s (detected; --encoding chooses another)", path, table.encoding)
+    elif table.encoding:
+        log.info("%s: read as %s", path, table.encoding)
+    if not table.rows and not table.malformed:
+        raise LoadError(path, "the file has a header but no data rows")
+    loaded = load_table(path, table, ACCLABS if acclabs else mapping)
+    if loaded.resolved.missing:
+        log.warning(
+            "%s: the mapping names columns the file does not have: %s", path, ", ".join(loaded.resolved.missing)
+        )
+    if acclabs:
+        from assistant.knowledge.loaders.acclabs_form import apply_form
+
+        # a record's content is often the filled form: prompts out, facts and affiliation read from the answers
+        loaded.documents = [apply_form(doc) for doc in loaded.documents]
+    _check(path, loaded)
+    return loaded
+
+
+def _check(path: Path, loaded: TableLoad) -> None:
+    """Raise when no row made a document; log the unknown country values."""
     unknown = loaded.unknown_countries
     if unknown:
         log.info(
             "%s: %d country values not recognised, ignored: %s", path, len(unknown), ", ".join(sorted(unknown)[:10])
         )
     failures = loaded.failures
-    if failures:
-        if not loaded.documents:
-            raise LoadError(path, f"no valid row: all {len(failures)} rows failed (first: {failures[0]})")
-        log.warning("%s: %d rows skipped (first: %s)", path, len(failures), failures[0])
+    if failures and not loaded.documents:
+        raise LoadError(path, f"no valid row: all {len(failures)} rows failed (first: {failures[0]})")
     if not loaded.documents:
         raise LoadError(path, "no row has a title or text")
 
 
-def load_csv(path: Path, mapping: CsvMapping | None = None) -> list[KnowledgeDocument]:
-    path = Path(path)
-    header, rows = _read_table(path)
-    if not rows:
-        raise LoadError(path, "the CSV has a header but no data rows")
-    resolved = resolve_mapping(mapping or guess_mapping(header), header)
-    cols = resolved.columns
-    if not (cols["title"] or cols["body"] or cols["summary"]):
-        shown = ", ".join(header[:12]) + (", ..." if len(header) > 12 else "")
-        raise LoadError(path, f"no title or text column found (columns: {shown})")
-    loaded = _load_rows(path, rows, resolved)
-    _report(path, loaded)
+def _logged(path: Path, loaded: TableLoad) -> list[KnowledgeDocument]:
+    if loaded.failures:
+        log.warning("%s: %d rows skipped (first: %s)", path, len(loaded.failures), loaded.failures[0])
     return loaded.documents
 
 
-def load_acclabs(path: Path) -> list[KnowledgeDocument]:
-    from assistant.knowledge.loaders.acclabs_form import apply_form
+def load_csv(path: Path, mapping: CsvMapping | None = None, encoding: str | None = None) -> list[KnowledgeDocument]:
+    """A CSV's documents; rows that fail are logged (`load_spreadsheet` returns them)."""
+    return _logged(Path(path), load_spreadsheet(path, mapping, encoding))
 
-    # a record's content is often the filled form: prompts out, facts and affiliation read from the answers
-    return [apply_form(doc) for doc in load_csv(path, ACCLABS)]
+
+def load_xlsx(path: Path, mapping: CsvMapping | None = None) -> list[KnowledgeDocument]:
+    """The first sheet of an Excel workbook, read like a CSV."""
+    return _logged(Path(path), load_spreadsheet(path, mapping))
+
+
+def load_acclabs(path: Path) -> list[KnowledgeDocument]:
+    return _logged(Path(path), load_spreadsheet(path, acclabs=True))
 
 
 def looks_like_acclabs(path: Path) -> bool:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
+from assistant.errors import InvalidInput
 from assistant.knowledge.documents import KINDS, Kind
 
 Columns = str | Sequence[str] | None
@@ -47,6 +49,10 @@ class CsvMapping:
     #: Provider built from the row when the provider column is empty, e.g. "UNDP Accelerator Lab {country}";
     #: `{column}` is that column's value; the template is skipped when a referenced value is empty.
     provider_template: str | None = None
+    #: Fields this mapping leaves out are guessed from the header (a curator's `--map` names only what differs).
+    guess: bool = False
+    #: Columns no field uses become the document's `extra` metadata (presets of known exports turn this off).
+    keep_extra: bool = True
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -61,7 +67,10 @@ class CsvMapping:
         return tuple(value)
 
 
-_COLUMN_FIELDS = tuple(f.name for f in fields(CsvMapping) if f.name not in ("kind", "provider_template"))
+_SETTINGS = ("kind", "provider_template", "guess", "keep_extra")
+_COLUMN_FIELDS = tuple(f.name for f in fields(CsvMapping) if f.name not in _SETTINGS)
+#: Every key a mapping (``--map FIELD=COLUMN`` or a mapping file) may set.
+MAPPING_KEYS: tuple[str, ...] = _COLUMN_FIELDS + _SETTINGS
 _LIST_FIELDS = ("countries", "sdgs", "themes", "partners")
 
 
@@ -77,6 +86,7 @@ ACCLABS = CsvMapping(
     themes="thematic_areas-tag-{n}",  # auto_thematic-tag-N are machine-extracted keywords: noise
     status="status",
     provider_template="UNDP Accelerator Lab {country}",
+    keep_extra=False,  # dozens of auto-tag and location columns: noise, and re-embedding every record
 )
 
 #: Header names recognised when no mapping is given (compared lower-cased, "-"/" " read as "_").
@@ -146,9 +156,16 @@ class ResolvedMapping:
     template: str | None
     template_fields: list[int]
     kind: Kind
+    #: Indexes of the columns kept as `extra` metadata (every column no field uses, with keep_extra).
+    extra: list[int] = field(default_factory=list)
+    #: "field=column" for each column the mapping names that the file does not have.
+    missing: list[str] = field(default_factory=list)
+
+    def used(self) -> set[int]:
+        return {i for found in self.columns.values() for i in found} | set(self.template_fields)
 
 
-def resolve_mapping(mapping: CsvMapping, header: list[str]) -> ResolvedMapping:
+def _resolve_columns(mapping: CsvMapping, header: list[str], missing: list[str]) -> dict[str, list[int]]:
     index: dict[str, int] = {}
     for i, name in enumerate(header):
         index.setdefault(name, i)
@@ -156,8 +173,32 @@ def resolve_mapping(mapping: CsvMapping, header: list[str]) -> ResolvedMapping:
     for name in _COLUMN_FIELDS:
         found: list[int] = []
         for spec in mapping.columns(name):
-            found += [i for i in _expand(spec, header, index) if i not in found]
+            matched = _expand(spec, header, index)
+            if not matched and _NUMBERED not in spec:
+                missing.append(f"{name}={spec}")
+            found += [i for i in matched if i not in found]
         columns[name] = found
+    return columns
+
+
+def _with_guesses(mapping: CsvMapping, columns: dict[str, list[int]], header: list[str]) -> None:
+    """Fill the fields the mapping leaves out from the header's names, never reusing a column it assigns."""
+    taken = {i for found in columns.values() for i in found}
+    guessed = _resolve_columns(guess_mapping(header), header, [])
+    for name in _COLUMN_FIELDS:
+        if not mapping.columns(name):
+            columns[name] = [i for i in guessed[name] if i not in taken]
+            taken.update(columns[name])
+
+
+def resolve_mapping(mapping: CsvMapping, header: list[str]) -> ResolvedMapping:
+    index: dict[str, int] = {}
+    for i, name in enumerate(header):
+        index.setdefault(name, i)
+    missing: list[str] = []
+    columns = _resolve_columns(mapping, header, missing)
+    if mapping.guess:
+        _with_guesses(mapping, columns, header)
     template_fields: list[int] = []
     template = mapping.provider_template
     if template:
@@ -168,4 +209,76 @@ def resolve_mapping(mapping: CsvMapping, header: list[str]) -> ResolvedMapping:
             template = re.sub(r"\{[^{}]*\}", "{}", template)
         else:
             template = None
-    return ResolvedMapping(columns, template, template_fields, mapping.kind)
+    resolved = ResolvedMapping(columns, template, template_fields, mapping.kind, missing=missing)
+    if mapping.keep_extra:
+        used = resolved.used()
+        resolved.extra = [i for i in range(len(header)) if i not in used]
+    return resolved
+
+
+def _check_key(key: str, where: str) -> None:
+    if key not in MAPPING_KEYS:
+        raise InvalidInput(f"Unknown field '{key}' in {where}; fields: {', '.join(MAPPING_KEYS)}.")
+
+
+def _setting(key: str, value: Any, where: str) -> Any:
+    if key in ("guess", "keep_extra"):
+        if isinstance(value, bool):
+            return value
+        if str(value).strip().lower() in ("true", "yes", "1", "false", "no", "0"):
+            return str(value).strip().lower() in ("true", "yes", "1")
+        raise InvalidInput(f"'{key}' in {where} takes true or false, not {value!r}.")
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"'{key}' in {where} takes one text value, not {value!r}.")
+    return value.strip()
+
+
+def _read_mapping_file(path: Path) -> dict[str, Any]:
+    import yaml
+
+    where = f"the mapping file {path}"
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InvalidInput(f"Cannot read {where}: {exc.strerror or exc}.") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{where[0].upper()}{where[1:]} is not valid YAML ({exc}).") from None
+    if not isinstance(loaded, dict):
+        raise InvalidInput(f"{where[0].upper()}{where[1:]} must map fields to columns (title: solution_name).")
+    values: dict[str, Any] = {}
+    for key, value in loaded.items():
+        key = str(key)
+        _check_key(key, where)
+        if key in _SETTINGS:
+            values[key] = _setting(key, value, where)
+        elif isinstance(value, str) and value.strip():
+            values[key] = [value.strip()]
+        elif isinstance(value, list) and value and all(isinstance(v, str) and v.strip() for v in value):
+            values[key] = [v.strip() for v in value]
+        else:
+            raise InvalidInput(f"'{key}' in {where} takes a column name or a list of them, not {value!r}.")
+    return values
+
+
+def curator_mapping(pairs: Sequence[str] = (), path: Path | None = None) -> CsvMapping:
+    """A curator's mapping: the mapping file's entries, then each ``FIELD=COLUMN`` of `pairs` over them (a field
+    named twice takes both columns). Fields left out are guessed from the header unless the file says
+    ``guess: false``."""
+    values: dict[str, Any] = _read_mapping_file(path) if path else {}
+    overridden: set[str] = set()
+    for pair in pairs:
+        key, sep, column = pair.partition("=")
+        key, column = key.strip(), column.strip()
+        if not sep or not key or not column:
+            raise InvalidInput(f"--map takes FIELD=COLUMN (e.g. title=solution_name), not '{pair}'.")
+        _check_key(key, "--map")
+        if key in _SETTINGS:
+            values[key] = _setting(key, column, "--map")
+        else:
+            values[key] = [*(values.get(key, []) if key in overridden else []), column]
+            overridden.add(key)
+    values.setdefault("guess", True)
+    try:
+        return CsvMapping(**values)
+    except ValueError as exc:
+        raise InvalidInput(f"Invalid mapping: {exc}.") from None

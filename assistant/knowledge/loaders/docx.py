@@ -67,7 +67,7 @@ def load_docx(path: Path) -> list[KnowledgeDocument]:
             continue
         if _is_heading(block):
             first_heading = first_heading or text
-            lines.extend(["", text])
+            lines.extend(["", text, ""])  # a paragraph of its own: never read as the start of the next sentence
         else:
             lines.append(text)
 

@@ -14,8 +14,11 @@ from assistant.knowledge.documents import KnowledgeDocument
 from assistant.knowledge.loaders.common import document_from_text, read_text
 from assistant.text.language import SUPPORTED
 
+#: Form controls and their labels: "Nom", "Votre e-mail", "Envoyer" are not page text. The <form> itself is
+#: kept: some sites (ASP.NET WebForms) wrap the whole page in one.
+_FORM_CONTROLS = {"label", "input", "button", "select", "option", "optgroup", "textarea", "datalist", "output"}
 #: Elements whose whole content is not page text.
-_SKIPPED = {"script", "style", "noscript", "template", "svg", "nav", "footer", "iframe", "object"}
+_SKIPPED = {"script", "style", "noscript", "template", "svg", "nav", "footer", "iframe", "object", *_FORM_CONTROLS}
 #: Elements that start a new line of text.
 _BLOCKS = {
     "address",

@@ -1,0 +1,158 @@
+"""Fair use: the `limits` library's moving window per client, priced by question length, keyed apart by a valid
+API key, in memory or in a real Redis (Debian's redis-server, started here on loopback) shared by two servers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from api.security import FairUse, _storage_uri, request_cost
+from assistant.errors import ConfigurationError, MissingExtraError
+from tests.api.conftest import serve, with_api
+from tests.conftest import free_port
+
+REDIS = shutil.which("redis-server") or ("/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None)
+DOC = "/v1/documents/sol-ken-water-kiosks"
+
+
+def client_from(address: str, base_url: str) -> httpx.Client:
+    return httpx.Client(base_url=base_url, transport=httpx.HTTPTransport(local_address=address), timeout=60)
+
+
+def test_a_long_question_costs_more():
+    assert request_cost(b'{"question": "water kiosks"}') == 1
+    assert request_cost(('{"question": "%s"}' % ("x" * 1999)).encode()) == 4
+    assert request_cost(('{"query": "%s"}' % ("x" * 2000)).encode()) == 5
+    assert request_cost(b"not json") == request_cost(b"[1]") == request_cost(b"") == 1
+
+
+def test_the_moving_window_counts_each_identity_apart():
+    async def run() -> None:
+        fair = FairUse(per_minute=5)
+        assert [await fair.spend("a") for _ in range(5)] == [0.0] * 5
+        wait = await fair.spend("a")
+        assert 1 <= wait <= 60
+        assert await fair.spend("b", cost=5) == 0.0  # another client
+        assert await fair.spend("c", cost=50) == 0.0  # a cost above the quota is capped at it, not refused forever
+        assert await fair.spend("c") > 0
+
+    asyncio.run(run())
+
+
+def test_long_questions_spend_the_quota_faster(sandbox_services):
+    with serve(with_api(sandbox_services, rate_limit_per_minute=6)) as server:
+        with client_from("127.0.0.3", server.url) as long_asker:
+            long = [long_asker.post("/v1/search", json={"query": "water " * 333}).status_code for _ in range(2)]
+        with client_from("127.0.0.4", server.url) as short_asker:
+            short = [short_asker.post("/v1/search", json={"query": "water"}).status_code for _ in range(6)]
+    assert long == [200, 429]  # 1999 characters: 4 units of 6 each
+    assert short == [200] * 6
+
+
+def test_a_wrong_key_spends_only_its_senders_quota(sandbox_services):
+    services = with_api(sandbox_services, rate_limit_per_minute=3, public_key="pk-right-key")
+    with (
+        serve(services) as server,
+        client_from("127.0.0.3", server.url) as attacker,
+        client_from("127.0.0.4", server.url) as other,
+    ):
+        wrong = [attacker.get(DOC, headers={"X-API-Key": f"guess-{i}"}).status_code for i in range(5)]
+        assert wrong == [401, 401, 401, 429, 429]
+        assert attacker.get(DOC).status_code == 429  # no key: the same address's own bucket
+        # The right key, from the same address or another, is counted apart and still served.
+        assert attacker.get(DOC, headers={"X-API-Key": "pk-right-key"}).status_code == 200
+        assert attacker.get(DOC, params={"key": "pk-right-key"}).status_code == 200
+        assert [other.get(DOC, headers={"X-API-Key": "pk-right-key"}).status_code for _ in range(3)] == [200] * 3
+
+
+def test_storage_settings():
+    assert _storage_uri("") == ("async+memory://", {})
+    assert _storage_uri("redis://127.0.0.1:6379/0")[0] == "async+redis://127.0.0.1:6379/0"
+    with pytest.raises(ConfigurationError, match="Unsupported rate limit storage"):
+        _storage_uri("memcached://127.0.0.1")
+
+
+def test_redis_storage_without_the_client_says_which_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "redis.asyncio", None)  # as if the package were absent
+    with pytest.raises(MissingExtraError, match=r"galaxy-assistant\[redis\]"):
+        FairUse(per_minute=5, storage="redis://127.0.0.1:6379")
+
+
+def test_a_redis_outage_lets_requests_through():
+    pytest.importorskip("redis")
+
+    async def run() -> list[float]:
+        fair = FairUse(per_minute=1, storage=f"redis://127.0.0.1:{free_port()}")  # nothing listens there
+        return [await fair.spend("a"), await fair.spend("a")]
+
+    assert asyncio.run(run()) == [0.0, 0.0]
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    if REDIS is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    pytest.importorskip("redis", reason="the redis extra is not installed")
+    port = free_port()
+    process = subprocess.Popen(
+        [REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while True:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            raise RuntimeError("redis-server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_two_servers_share_the_limit_through_redis(sandbox_services, redis_url):
+    services = with_api(sandbox_services, rate_limit_per_minute=3, rate_limit_storage=redis_url)
+    with serve(services) as one, serve(services) as two:
+        with client_from("127.0.0.3", one.url) as a, client_from("127.0.0.3", two.url) as b:
+            seen = [a.get(DOC).status_code, b.get(DOC).status_code, a.get(DOC).status_code]
+            assert seen == [200, 200, 200]
+            assert b.get(DOC).status_code == 429 and a.get(DOC).status_code == 429
+        with client_from("127.0.0.4", two.url) as other:
+            assert other.get(DOC).status_code == 200
+
+
+def test_only_the_start_of_a_long_question_is_embedded(tmp_path):
+    from llama_index.core.embeddings import BaseEmbedding
+
+    from assistant.knowledge.embeddings import QUERY_WINDOW_CHARS, CachedEmbedding, EmbeddingCache
+
+    seen: list[str] = []
+
+    class Recording(BaseEmbedding):
+        def _get_query_embedding(self, query: str) -> list[float]:
+            seen.append(query)
+            return [1.0, 0.0]
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return [0.0, 1.0]
+
+    cached = CachedEmbedding(Recording(model_name="recording"), EmbeddingCache(tmp_path / "cache.sqlite3"))
+    cached.get_query_embedding("water " * 1000)
+    cached.get_query_embedding("water kiosks")
+    assert [len(q) for q in seen] == [QUERY_WINDOW_CHARS, len("water kiosks")]
