@@ -46,8 +46,10 @@ def _deadline_protocol(header_timeout_s: float, max_header_bytes: int) -> type:
                 self.transport.close()
 
         def data_received(self, data: bytes) -> None:
+            # Only the bytes up to the end of the headers count: one read may also hold the start of a large body.
             if self._header_bytes is not None:
-                self._header_bytes += len(data)
+                end = data.find(b"\r\n\r\n")
+                self._header_bytes += len(data) if end < 0 else end + 4
                 if self._header_bytes > max_header_bytes:
                     self.send_400_response("Request headers too large.")
                     return

@@ -137,7 +137,7 @@ def build_bot(
         AnswerCache(),
         max_question_chars=services.settings.api.max_question_chars,
         quota=UserQuota(telegram.questions_per_minute),
-        notifier=NeedNotifier(services.needs, interval_s=notify_interval_s),
+        notifier=NeedNotifier(services.needs, submissions=services.submissions, interval_s=notify_interval_s),
     )
     builder = (
         Application.builder()

@@ -3,7 +3,10 @@ whichever process published the solution) and marks each one delivered once Tele
 
 Sending goes through the Application's bot, so its rate limiter (AIORateLimiter: Telegram's 30 messages a second
 overall, 20 a minute per group, RetryAfter waited out) paces it; a round sends at most `batch` messages, so a
-large match never crowds out the answers."""
+large match never crowds out the answers.
+
+The same rounds tell a /share submitter the moderators' decision (approved, or rejected with its reason): the
+decided submission row is the outbox, marked told once Telegram took the message."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from bots.texts import text
 
 if TYPE_CHECKING:
     from assistant.community.needs import NeedMatch, SavedNeed, SavedNeedStore
+    from assistant.community.submissions import Submission, SubmissionQueue
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +44,25 @@ def match_message(need: SavedNeed, match: NeedMatch) -> str:
     )
 
 
+def outcome_message(submission: Submission, lang: str) -> str:
+    if submission.status == "approved":
+        return text(lang, "share_approved", title=submission.title)
+    if submission.reason:
+        return text(lang, "share_rejected", title=submission.title, reason=submission.reason)
+    return text(lang, "share_rejected_plain", title=submission.title)
+
+
 class NeedNotifier:
-    def __init__(self, needs: SavedNeedStore, *, interval_s: float = POLL_INTERVAL_S, batch: int = BATCH):
+    def __init__(
+        self,
+        needs: SavedNeedStore,
+        *,
+        submissions: SubmissionQueue | None = None,
+        interval_s: float = POLL_INTERVAL_S,
+        batch: int = BATCH,
+    ):
         self.needs = needs
+        self.submissions = submissions
         self.interval_s = interval_s
         self.batch = batch
         self._task: asyncio.Task | None = None
@@ -60,10 +80,11 @@ class NeedNotifier:
 
     async def _run(self, bot: Bot) -> None:
         while True:
-            try:
-                await self.deliver(bot)
-            except Exception:  # a bad round (database locked, Telegram away) is retried on the next one
-                log.exception("delivering saved-need notifications failed")
+            for deliver in (self.deliver, self.deliver_outcomes):
+                try:
+                    await deliver(bot)
+                except Exception:  # a bad round (database locked, Telegram away) is retried on the next one
+                    log.exception("delivering Telegram notifications failed (%s)", deliver.__name__)
             await asyncio.sleep(self.interval_s)
 
     async def deliver(self, bot: Bot) -> int:
@@ -87,3 +108,22 @@ class NeedNotifier:
                 delivered += 1
             await asyncio.to_thread(self.needs.mark_sent, [match.id])
         return delivered
+
+    async def deliver_outcomes(self, bot: Bot) -> int:
+        """Tell one batch of /share submitters their submission's outcome; returns how many were told."""
+        if self.submissions is None:
+            return 0
+        untold = await asyncio.to_thread(self.submissions.untold, self.batch)
+        told = 0
+        for submission, chat_id, lang in untold:
+            try:
+                await send_html(bot, chat_id, formatting.esc(outcome_message(submission, lang)))
+            except (Forbidden, BadRequest) as exc:  # blocked by the user, chat gone: never deliverable
+                log.warning("submission %s: its submitter cannot be reached (%s)", submission.id, exc)
+            except TelegramError as exc:  # transient: retried next round
+                log.warning("submission %s: outcome not told yet (%s)", submission.id, exc)
+                continue
+            else:
+                told += 1
+            await asyncio.to_thread(self.submissions.mark_told, submission.id)
+        return told

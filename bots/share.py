@@ -141,7 +141,13 @@ class ShareFlow:
         draft = _draft(context)
         draft["contact"] = contact
         try:
-            submission = await asyncio.to_thread(self.services.submissions.submit, draft, source="telegram")
+            submission = await asyncio.to_thread(
+                self.services.submissions.submit,
+                draft,
+                source="telegram",
+                chat_id=chat.id if (chat := update.effective_chat) else None,  # where the outcome will be told
+                chat_language=lang,
+            )
         except InvalidInput as exc:
             await self._ask_step(update, context, "share_invalid", SHARE_CONTACT, reason=exc.user_message)
         _forget_draft(context)

@@ -469,11 +469,14 @@ def submissions_approve(submission_id: Annotated[str, typer.Argument(help="Submi
 
 
 @submissions_app.command("reject")
-def submissions_reject(submission_id: Annotated[str, typer.Argument(help="Submission id (sub-...).")]) -> None:
+def submissions_reject(
+    submission_id: Annotated[str, typer.Argument(help="Submission id (sub-...).")],
+    reason: Annotated[str, typer.Option(help="Why, told to the submitter.")] = "",
+) -> None:
     """Drop a submission."""
     services = _services()
     try:
-        services.submissions.reject(submission_id)
+        services.submissions.reject(submission_id, reason)
     except GalaxyError as exc:
         _fail(exc)
         return

@@ -32,6 +32,7 @@ NAV = [
     ("feedback", "/admin/feedback", "Feedback"),
     ("submissions", "/admin/submissions", "Submissions"),
     ("introductions", "/admin/introductions", "Introductions"),
+    ("needs", "/admin/needs", "Saved needs"),
 ]
 #: No script may run on these pages; styles are inline in the base template, charts are inline SVG.
 HEADERS = {
@@ -261,6 +262,19 @@ async def introductions(
     totals = {s: services.introductions.count(s) for s in STATUSES}
     context = dict(introductions=items, status=status, statuses=STATUSES, totals=totals)
     return _page(request, services, "introductions", title="Introductions", **context)
+
+
+def _saved_needs(services: Services, limit: int = 100) -> list[tuple[Any, list[Any]]]:
+    """Recent saved needs with their matches (read by token, so delivery state is not touched)."""
+    return [services.needs.get(need.token) for need in services.needs.recent(limit)]
+
+
+@router.get("/needs")
+async def needs(request: Request, services: ServicesDep, workers: WorkersDep) -> Response:
+    if _session(request, services) is None:
+        return _to("/admin/login")
+    items = await workers.run(_saved_needs, services)
+    return _page(request, services, "needs", title="Saved needs", needs=items)
 
 
 @router.post("/introductions/{intro_id}/move")

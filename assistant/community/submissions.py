@@ -1,5 +1,8 @@
 """Solutions shared by the public (API, Telegram /share) wait in a moderation queue; approval writes them as
-corpus-format Markdown under the data directory and ingests them, rejection drops them."""
+corpus-format Markdown under the data directory and ingests them, rejection drops them.
+
+A Telegram submission keeps its chat (a column, never in the submission's data, so no listing shows it): once
+decided, the row is the outbox of the outcome message until the bot's sender marks it told."""
 
 from __future__ import annotations
 
@@ -22,6 +25,8 @@ from assistant.text.sdg import normalise_sdgs
 
 LIMITS = {"title": 200, "summary": 1000, "body": 20000, "contact": 200, "provider": 200, "url": 500}
 MAX_REASON_CHARS = 1000
+#: Added after the first release: opening an older file adds them.
+_OUTCOME_COLUMNS = {"chat_id": "INTEGER", "chat_language": "TEXT NOT NULL DEFAULT ''", "told": "REAL"}
 _EMAIL_OR_URL = re.compile(r"^(https?://\S+|[^@\s]+@[^@\s]+\.[^@\s]+|\+?[0-9 ()-]{6,30})$")
 
 
@@ -98,16 +103,48 @@ class SubmissionQueue:
             ),
         )
         self._lock = threading.Lock()
+        present = {row[1] for row in self._conn.execute("PRAGMA table_info(submissions)")}
+        for column, kind in _OUTCOME_COLUMNS.items():
+            if column not in present:
+                self._conn.execute(f"ALTER TABLE submissions ADD COLUMN {column} {kind}")
 
-    def submit(self, data: dict, source: str = "api") -> Submission:
+    def submit(
+        self, data: dict, source: str = "api", *, chat_id: int | None = None, chat_language: str = ""
+    ) -> Submission:
+        """Queue a submission; `chat_id` (Telegram) is where its outcome is told, in `chat_language`."""
         clean = validate_submission(data)
         submission = Submission(id=f"sub-{uuid.uuid4().hex[:12]}", source=source, created=time.time(), **clean)
         with self._lock:
             self._conn.execute(
-                "INSERT INTO submissions (id, data, status, created) VALUES (?, ?, 'pending', ?)",
-                (submission.id, json.dumps(submission.to_dict(), ensure_ascii=False), submission.created),
+                "INSERT INTO submissions (id, data, status, created, chat_id, chat_language)"
+                " VALUES (?, ?, 'pending', ?, ?, ?)",
+                (
+                    submission.id,
+                    json.dumps(submission.to_dict(), ensure_ascii=False),
+                    submission.created,
+                    chat_id,
+                    chat_language or "",
+                ),
             )
         return submission
+
+    def untold(self, limit: int = 50) -> list[tuple[Submission, int, str]]:
+        """Decided submissions whose submitter's chat has not been told yet: (submission, chat id, language)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT data, status, chat_id, chat_language FROM submissions WHERE chat_id IS NOT NULL"
+                " AND told IS NULL AND status IN ('approved', 'rejected') ORDER BY created LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [
+            (Submission(**(json.loads(data) | {"status": status})), chat, lang) for data, status, chat, lang in rows
+        ]
+
+    def mark_told(self, submission_id: str) -> None:
+        with self._lock:
+            self._conn.execute(
+                "UPDATE submissions SET told=? WHERE id=? AND told IS NULL", (time.time(), submission_id)
+            )
 
     def get(self, submission_id: str) -> Submission:
         with self._lock:

@@ -5,15 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fakes.needs import MATCHING, NEED
+
 pytestmark = pytest.mark.slow
 
-NEED = "beekeeping for honey income in Ethiopia"
-MATCHING = {
-    "title": "Beekeeping cooperatives that raise honey income in Tigray",
-    "countries": ["Ethiopia"],
-    "summary": "Women's beekeeping cooperatives in Ethiopia use modern hives and shared honey processing to double "
-    "household income from honey sales.",
-}
 WIDGET = {"X-Galaxy-Client": "widget"}
 
 

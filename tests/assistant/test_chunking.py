@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import random
-
 from llama_index.core import Document
 from llama_index.core.node_parser import SentenceSplitter
 
@@ -9,45 +7,14 @@ from assistant.knowledge.chunking import SECTION_MAX, StructuredSplitter, split_
 from assistant.knowledge.ingest import build_splitter, chunk_id, to_llama_document
 from assistant.knowledge.loaders import load_paths
 from assistant.settings import ChunkSettings
+from bench.ingest_bench import long_body
 from tests.conftest import ROOT
-
-WORDS = [
-    "water",
-    "solar",
-    "kiosk",
-    "farmers",
-    "cooperative",
-    "women",
-    "market",
-    "price",
-    "rain",
-    "harvest",
-    "soil",
-    "seed",
-    "youth",
-    "training",
-    "digital",
-    "mobile",
-    "payment",
-    "clinic",
-    "school",
-    "district",
-    "pump",
-    "borehole",
-]
 
 
 def long_text(lines: int, seed: int = 7, punctuation: bool = False) -> str:
     """A long file of one item a line, with a heading and a blank line now and then (no sentence punctuation by
-    default: the case where greedy packing moves every boundary)."""
-    rng = random.Random(seed)
-    out: list[str] = []
-    while len(out) < lines:
-        if rng.random() < 0.02:
-            out += ["", f"## Part {len(out)}", ""]
-        line = " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 30))).capitalize()
-        out.append(line + ("." if punctuation else ""))
-    return "\n".join(out)
+    default: the case where greedy packing moves every boundary); the benchmark's own generator."""
+    return long_body(lines, prose=punctuation, seed=seed)
 
 
 def chunk_texts(splitter: SentenceSplitter, text: str) -> list[str]:

@@ -10,22 +10,9 @@ import pytest
 
 from tests.bots.conftest import BotRunner
 from tests.bots.test_flows import button, press, say
+from tests.fakes.needs import MATCHING, NEED, UNRELATED
 
 pytestmark = pytest.mark.slow
-
-NEED = "beekeeping for honey income in Ethiopia"
-MATCHING = {
-    "title": "Beekeeping cooperatives that raise honey income in Tigray",
-    "countries": ["Ethiopia"],
-    "summary": "Women's beekeeping cooperatives in Ethiopia use modern hives and shared honey processing to double "
-    "household income from honey sales.",
-}
-UNRELATED = {
-    "title": "Mobile library vans for rural primary schools",
-    "countries": ["Kenya"],
-    "summary": "Vans carrying books visit rural primary schools every week so that children can borrow storybooks "
-    "in Swahili and English.",
-}
 
 
 @pytest.fixture(scope="module")
