@@ -9,14 +9,13 @@ base's scope, a greeting), detected from the phrase lists of assistant/data/inte
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Iterable
-from importlib import resources
 from typing import Any
 
 from assistant.matchmaking.funding import deadline_status
 from assistant.retrieval.retriever import Hit
+from assistant.text.data import read_data
 from assistant.text.geo import country_name, normalise
 from assistant.text.language import detect_language
 from assistant.text.locales import phrase, texts
@@ -37,21 +36,14 @@ def _say(language: str, key: str, **values: object) -> str:
     return phrase(language, f"answer.{key}", **values)
 
 
-# -- data ------------------------------------------------------------------------------------------------------------
-
-
-def _data(file: str) -> dict[str, Any]:
-    return json.loads((resources.files("assistant") / "data" / file).read_text(encoding="utf-8"))
-
-
 @functools.cache
 def _sdg_names() -> dict[int, dict[str, str]]:
-    return {goal["number"]: goal["names"] for goal in _data("sdgs.json")["goals"]}
+    return {goal["number"]: goal["names"] for goal in read_data("sdgs.json")["goals"]}
 
 
 @functools.cache
 def _intents() -> dict[str, Any]:
-    data = _data("intents.json")
+    data = read_data("intents.json")
     phrases: dict[str, Any] = {
         group: {lang: [tuple(normalise(p).split()) for p in items] for lang, items in data[group].items()}
         for group in ("greetings", "capabilities", "out_of_scope")
@@ -171,7 +163,7 @@ DETECT_WORDS = 4
 
 @functools.cache
 def _amount_pattern() -> re.Pattern[str]:
-    currencies = sorted(_data("facts.json")["currencies"], key=len, reverse=True)
+    currencies = sorted(read_data("facts.json")["currencies"], key=len, reverse=True)
     unit = "|".join(re.escape(c) for c in currencies)
     number = r"\d[\d.,\u202f\u00a0 ]*\d|\d"
     return re.compile(rf"(?:(?:{unit})\s?(?:{number}))|(?:(?:{number})\s?(?:{unit})(?![A-Za-z]))", re.I)

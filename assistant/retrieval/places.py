@@ -9,11 +9,10 @@ fill the answer (they were what a plain country boost returned: an AI platform, 
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import resources
 
+from assistant.text.data import read_data
 from assistant.text.geo import COUNTRIES, REGIONS, find_places, tokenise
 from assistant.text.sdg import covered_words, find_sdgs
 from assistant.text.textproc import content_words
@@ -30,8 +29,7 @@ _LABELS = {0: EXACT, 1: NEIGHBOUR, 2: REGION, 3: REGION, 4: ELSEWHERE}
 @functools.cache
 def _nearby_groups() -> tuple[tuple[frozenset[str], ...], tuple[frozenset[str], ...]]:
     """(the sub-region groupings beyond primary regions, the wider regions), as member sets, from regions.json."""
-    data = json.loads((resources.files("assistant") / "data" / "regions.json").read_text(encoding="utf-8"))
-    nearby = data["nearby"]
+    nearby = read_data("regions.json")["nearby"]
     return (
         tuple(REGIONS[name].members for name in nearby["subregions"]),
         tuple(REGIONS[name].members for name in nearby["regions"]),
@@ -40,8 +38,7 @@ def _nearby_groups() -> tuple[tuple[frozenset[str], ...], tuple[frozenset[str], 
 
 @functools.cache
 def _generic_words() -> frozenset[str]:
-    data = json.loads((resources.files("assistant") / "data" / "intents.json").read_text(encoding="utf-8"))
-    return frozenset(data["generic"])
+    return frozenset(read_data("intents.json")["generic"])
 
 
 def _around(codes: Iterable[str], groups: Iterable[frozenset[str]]) -> frozenset[str]:

@@ -12,12 +12,11 @@ assistant/data/snippets.json.
 from __future__ import annotations
 
 import functools
-import json
 import re
 from dataclasses import dataclass
-from importlib import resources
 
 from assistant.knowledge.documents import KnowledgeDocument
+from assistant.text.data import read_data
 from assistant.text.geo import normalise
 from assistant.text.textproc import content_words, is_instruction, sentences
 
@@ -36,28 +35,27 @@ _LIST_MARK = re.compile(r"^(\d+[.)]|[-*•])\s+")
 _CLOSING = (".", "!", "…", ")", "»", '"', "”", "؟")
 
 
-@functools.cache
-def _data() -> dict:
-    return json.loads((resources.files("assistant") / "data" / "snippets.json").read_text(encoding="utf-8"))
-
-
 def _phrases(group: dict[str, list[str]]) -> dict[str, tuple[tuple[str, ...], ...]]:
     return {key: tuple(tuple(normalise(p).split()) for p in items) for key, items in group.items()}
 
 
 @functools.cache
 def _asks() -> dict[str, tuple[tuple[str, ...], ...]]:
-    return _phrases(_data()["asks"])
+    return _phrases(read_data("snippets.json")["asks"])
 
 
 @functools.cache
 def _sections() -> dict[str, str]:
-    return {" ".join(words): kind for kind, items in _phrases(_data()["sections"]).items() for words in items}
+    return {
+        " ".join(words): kind
+        for kind, items in _phrases(read_data("snippets.json")["sections"]).items()
+        for words in items
+    }
 
 
 @functools.cache
 def _cues() -> dict[str, tuple[tuple[str, ...], ...]]:
-    return _phrases(_data()["cues"])
+    return _phrases(read_data("snippets.json")["cues"])
 
 
 def _has(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:

@@ -10,12 +10,12 @@ inside "Somalia".
 from __future__ import annotations
 
 import functools
-import json
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any, Literal
+
+from assistant.text.data import read_data
 
 __all__ = [
     "COUNTRIES",
@@ -111,14 +111,6 @@ _REGION_FIELDS: dict[str, type] = {"name": str, "aliases": list, "members": dict
 _MEMBER_KEYS = frozenset({"regions", "countries", "except", "global_south"})
 
 
-def _read_data(file: str) -> dict[str, Any]:
-    text = (resources.files("assistant") / "data" / file).read_text(encoding="utf-8")
-    data = json.loads(text)
-    if not isinstance(data, dict):
-        raise ValueError(f"{file}: expected a JSON object at the top level")
-    return data
-
-
 def _entries(file: str, data: Mapping[str, Any], key: str, fields: Mapping[str, type]) -> list[dict[str, Any]]:
     """data[key] as a list of entries, each holding every required field with the right type."""
     entries = data.get(key)
@@ -151,7 +143,7 @@ def _check_codes(file: str, owner: str, codes: Iterable[str], known: Mapping[str
 @functools.cache
 def _country_data() -> tuple[list[dict[str, Any]], list[str]]:
     """(country entries, not-a-place phrases) from countries.json."""
-    data = _read_data(_COUNTRIES_FILE)
+    data = read_data(_COUNTRIES_FILE)
     rows = _entries(_COUNTRIES_FILE, data, "countries", _COUNTRY_FIELDS)
     by_code: dict[str, dict[str, Any]] = {}
     for row in rows:
@@ -165,7 +157,7 @@ def _country_data() -> tuple[list[dict[str, Any]], list[str]]:
 @functools.cache
 def _region_data() -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """(region entries, the "north" definition) from regions.json, checked against countries.json."""
-    data = _read_data(_REGIONS_FILE)
+    data = read_data(_REGIONS_FILE)
     regions = _entries(_REGIONS_FILE, data, "regions", _REGION_FIELDS)
     north = data.get("north")
     if not isinstance(north, dict):

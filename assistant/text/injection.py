@@ -14,14 +14,14 @@ accents and Arabic diacritics removed, so one pattern covers the disguises of a 
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
-PATTERNS_FILE = Path(__file__).resolve().parent.parent / "data" / "injection_patterns.json"
+from assistant.text.data import read_data
+
+PATTERNS_FILE = "injection_patterns.json"
 
 #: Characters that render as nothing: zero-width spaces and joiners, bidi controls, soft hyphen, variation
 #: selectors, the Arabic tatweel and the Hangul fillers, which hide words from readers and from patterns.
@@ -52,7 +52,7 @@ class _Patterns:
 
 @cache
 def _patterns() -> _Patterns:
-    data = json.loads(PATTERNS_FILE.read_text(encoding="utf-8"))
+    data = read_data(PATTERNS_FILE)
     phrases = [p for patterns in data["languages"].values() for p in patterns]
     return _Patterns(
         confusables={ord(k): v for k, v in data["confusables"].items()},
@@ -64,7 +64,7 @@ def _patterns() -> _Patterns:
 
 def languages() -> list[str]:
     """The languages the patterns cover."""
-    return list(json.loads(PATTERNS_FILE.read_text(encoding="utf-8"))["languages"])
+    return list(read_data(PATTERNS_FILE)["languages"])
 
 
 def visible(text: str) -> str:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import difflib
 import functools
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any, Literal
 
+from assistant.text.data import read_data
 from assistant.text.geo import Token, normalise, tokenise
 
 __all__ = ["SDG_NAMES", "SDG_NAMES_I18N", "find_sdgs", "normalise_sdgs", "sdg_number"]
@@ -63,7 +62,7 @@ def _check_data(data: Any) -> dict[str, Any]:
 
 @functools.cache
 def _sdg_data() -> dict[str, Any]:
-    return _check_data(json.loads((resources.files("assistant") / "data" / _SDGS_FILE).read_text(encoding="utf-8")))
+    return _check_data(read_data(_SDGS_FILE))
 
 
 _GOALS: list[dict[str, Any]] = _sdg_data()["goals"]

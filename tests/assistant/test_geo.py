@@ -333,9 +333,9 @@ def test_data_files_are_read_once_and_checked(monkeypatch):
     from assistant.text import geo
 
     assert geo._country_data() is geo._country_data()
-    good = geo._read_data("countries.json")
+    good = geo.read_data("countries.json")
     broken = {**good, "countries": [*good["countries"][:3], {"iso3": "XXX", "iso2": "XX", "region": "Europe"}]}
-    monkeypatch.setattr(geo, "_read_data", lambda file: broken)
+    monkeypatch.setattr(geo, "read_data", lambda file: broken)
     geo._country_data.cache_clear()
     try:
         with pytest.raises(ValueError, match=r"countries\.json: countries entry 3 \('XXX'\) needs 'name'"):

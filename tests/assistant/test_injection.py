@@ -4,11 +4,11 @@ solution text is not (false positives cost knowledge)."""
 from __future__ import annotations
 
 import csv
-import json
 import re
 
 import pytest
 
+from assistant.text.data import read_data
 from assistant.text.injection import PATTERNS_FILE, flagged, fold, is_instruction, languages, neutralise
 from assistant.text.textproc import sentences
 from tests.conftest import ACCLABS_CSV, CORPUS
@@ -159,7 +159,7 @@ def test_folding_undoes_the_disguises():
 
 
 def test_patterns_are_data_written_as_folded_text():
-    data = json.loads(PATTERNS_FILE.read_text(encoding="utf-8"))
+    data = read_data(PATTERNS_FILE)
     for lang, patterns in [("roles", data["roles"]), *data["languages"].items()]:
         for pattern in patterns:
             re.compile(pattern)
