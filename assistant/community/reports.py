@@ -103,6 +103,7 @@ def submission_preview(sub: Submission) -> str:
     from assistant.knowledge.documents import KnowledgeDocument
     from assistant.retrieval.index import Chunk
     from assistant.retrieval.results import Hit
+    from assistant.retrieval.snippets import best_snippet
 
     doc = KnowledgeDocument(
         id=sub.id,
@@ -116,6 +117,7 @@ def submission_preview(sub: Submission) -> str:
         url=sub.url or None,
         language=sub.language or "en",
     )
-    snippet = sub.summary or sub.body[:300]
-    hit = Hit(doc=doc, score=1.0, chunk=Chunk(f"{sub.id}#0", sub.id, sub.body or sub.summary), snippet=snippet)
+    passage = sub.body or sub.summary
+    snippet = best_snippet(passage, doc.title, doc)  # the sentence an answer would quote, chosen the same way
+    hit = Hit(doc=doc, score=1.0, chunk=Chunk(f"{sub.id}#0", sub.id, passage), snippet=snippet)
     return compose.lead(1, doc.countries, doc.language) + "\n" + compose.describe(1, hit, snippet, doc.language)

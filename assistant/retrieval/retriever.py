@@ -51,6 +51,12 @@ LEXICAL_WEIGHT = 0.1
 QUERY_CACHE_SIZE = 512
 
 
+def _documents_of(snap: Snapshot, dense: list[candidates.DenseHit]) -> dict[str, str]:
+    """Chunk id -> its document's id, for the dense candidates."""
+    rows = ((cid, snap.chunk_index.get(cid)) for cid, _, _ in dense)
+    return {cid: snap.chunks[row].doc_id for cid, row in rows if row is not None}
+
+
 def _best_of(sims: dict[int, float], chunk_index: dict[str, int], more: list[candidates.DenseHit]) -> dict[int, float]:
     """Chunk row -> the better of its cosine in `sims` and in `more`."""
     best = dict(sims)
@@ -180,8 +186,11 @@ class Retriever:
         ranked = rank_documents(best_per_document(fused.scores, snap.chunks), snap.documents, boosts)
         placement, sims = None, fused.dense_sim
         if preference is not None:
-            as_asked = self._as_asked(snap, query, found)
-            ranked, placement = self._prefer_places(snap, ranked, found, as_asked, preference, analysis.sdgs, searched)
+            doc_of = _documents_of(snap, found.dense)
+            as_asked = self._as_asked(snap, query, found, doc_of)
+            ranked, placement = self._prefer_places(
+                snap, ranked, found, doc_of, as_asked, preference, analysis.sdgs, searched
+            )
             sims = _best_of(fused.dense_sim, snap.chunk_index, as_asked)
         # The refusal signals and snippets read the question as asked, place included, as without a preference.
         own_stems = set(stems(query, analysis.language))
@@ -193,10 +202,11 @@ class Retriever:
         add_signals(result, sims, found.dense, own_stems, snap.vocabulary)
         return result
 
-    def _as_asked(self, snap: Snapshot, question: str, found: candidates.Candidates) -> list[candidates.DenseHit]:
+    def _as_asked(
+        self, snap: Snapshot, question: str, found: candidates.Candidates, doc_of: dict[str, str]
+    ) -> list[candidates.DenseHit]:
         """The candidates' chunks scored against the question as asked, with its place."""
-        pool = {snap.chunks[i].doc_id for cid, _, _ in found.dense if (i := snap.chunk_index.get(cid)) is not None}
-        return candidates.dense_scored(snap, self.embed_query(question), pool, len(found.dense))
+        return candidates.dense_scored(snap, self.embed_query(question), set(doc_of.values()), len(found.dense))
 
     def _place_preference(self, query: str, named: set[str]) -> tuple[places.PlacePreference | None, str]:
         """The place preference and the text to search: a question naming a place and a topic searches the topic,
@@ -213,13 +223,12 @@ class Retriever:
         snap: Snapshot,
         ranked: Ranked,
         found: candidates.Candidates,
+        doc_of: dict[str, str],
         as_asked: list[candidates.DenseHit],
         preference: places.PlacePreference,
         sdgs: list[int],
         topic: str,
     ) -> tuple[Ranked, places.Placement]:
-        rows = ((cid, snap.chunk_index.get(cid)) for cid, _, _ in found.dense)
-        doc_of = {cid: snap.chunks[idx].doc_id for cid, idx in rows if idx is not None}
         asked_share = places.topicality(as_asked, doc_of)
         share = places.blend(places.topicality(found.dense, doc_of), asked_share)
         countries = {doc_id: snap.documents[doc_id].countries for _, doc_id, _ in ranked}
