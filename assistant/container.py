@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from assistant.database import Database, database_url, open_database
 from assistant.errors import LoadError
 from assistant.knowledge.documents import KnowledgeDocument
 from assistant.knowledge.embeddings import CachedEmbedding, EmbeddingCache, build_embedding
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from assistant.community.submissions import SubmissionQueue
     from assistant.matchmaking.partners import PartnerFinder
     from assistant.retrieval.retriever import Retriever
+    from assistant.retrieval.second_opinion import SecondOpinion
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +35,26 @@ class KnowledgeBase:
     settings: Settings
     embed_model: CachedEmbedding
     store: KnowledgeStore
+    #: The durable state's database (docstore, conversations, community stores): owned here, closed here.
+    database: Database
     _documents: dict[str, KnowledgeDocument] | None = field(default=None, repr=False)
 
     @cached_property
     def ingestor(self) -> Ingestor:
-        return Ingestor(self.store, self.embed_model, self.settings.chunk)
+        fused = self.second_model if self.settings.embedding.second_weight else None
+        return Ingestor(self.store, self.embed_model, self.settings.chunk, second_model=fused)
+
+    @cached_property
+    def second_model(self) -> CachedEmbedding | None:
+        """The second encoder (`ModelProfile.second_opinion`) when the settings allow it; its passages share the
+        embedding cache (keys carry the model's name)."""
+        from assistant.knowledge.embeddings import profile_for
+
+        mode = profile_for(self.embed_model.model_name).second_opinion
+        if mode is None or not self.settings.embedding.second_opinion:
+            return None
+        model = build_embedding(self.settings.embedding.model_copy(update={"mode": mode, "threads": None}))
+        return CachedEmbedding(model, self.embed_model.cache)
 
     def documents(self) -> dict[str, KnowledgeDocument]:
         if self._documents is None:
@@ -52,16 +69,25 @@ class KnowledgeBase:
         return catalogue(self.store)
 
     def close(self) -> None:
-        self.store.close()
+        self.database.close()
 
 
-def build_knowledge_base(settings: Settings) -> KnowledgeBase:
+def build_database(settings: Settings) -> Database:
+    """The configured database (SQLite under the data directory by default), migrated to the newest schema."""
     ensure_data_dir(settings.data_dir)
+    with data_dir_guard(settings.data_dir):
+        return open_database(
+            database_url(settings.database.url.get_secret_value(), settings.data_dir), data_dir=settings.data_dir
+        )
+
+
+def build_knowledge_base(settings: Settings, database: Database | None = None) -> KnowledgeBase:
+    database = database or build_database(settings)
     with data_dir_guard(settings.data_dir):
         model = build_embedding(settings.embedding)
         embed_model = CachedEmbedding(model, EmbeddingCache(settings.cache_path))
-        store = open_store(settings, embed_model.model_name, embed_model.dim)
-    return KnowledgeBase(settings, embed_model, store)
+        store = open_store(settings, database, embed_model.model_name, embed_model.dim)
+    return KnowledgeBase(settings, embed_model, store, database)
 
 
 @dataclass
@@ -91,7 +117,7 @@ class Services:
 
         retriever = self.retriever
         return SavedNeedStore(
-            self.settings.data_dir / "needs.sqlite3",
+            self.kb.database,
             retriever.embed_query,
             lambda text: retriever.analyse(text).place_codes(),
             threshold_for(getattr(self.kb.embed_model, "model_name", None), retriever.profile.relevance.dense),
@@ -135,10 +161,7 @@ class Services:
         return watcher
 
     def close(self) -> None:
-        for closable in (self.conversations, self.feedback, self.submissions, self.introductions, self.kb):
-            closable.close()
-        if "needs" in self.__dict__:  # built on first use
-            self.needs.close()
+        self.kb.close()
 
 
 class GenerationWatcher:
@@ -182,6 +205,13 @@ class GenerationWatcher:
         self._thread.join(timeout=10)
 
 
+def build_second_opinion(kb: KnowledgeBase) -> SecondOpinion | None:
+    """The relevance gate's second encoder, when the index's model profile names one and the settings allow it."""
+    from assistant.retrieval.second_opinion import SecondOpinion
+
+    return SecondOpinion(kb.second_model) if kb.second_model is not None else None
+
+
 def build_services(settings: Settings, kb: KnowledgeBase | None = None) -> Services:
     from assistant.answers.conversation import ConversationStore
     from assistant.answers.engine import AnswerEngine
@@ -194,8 +224,10 @@ def build_services(settings: Settings, kb: KnowledgeBase | None = None) -> Servi
 
     kb = kb or build_knowledge_base(settings)
     with data_dir_guard(settings.data_dir):
-        retriever = Retriever(kb)
-        conversations = ConversationStore(settings.data_dir / "conversations.sqlite3")
+        retriever = Retriever(
+            kb, second_opinion=build_second_opinion(kb), second_weight=settings.embedding.second_weight
+        )
+        conversations = ConversationStore(kb.database)
         partners = PartnerFinder(retriever)
         engine = AnswerEngine(
             retriever, conversations, build_llm(settings.llm), settings.llm, partner_finder=partners.for_answer
@@ -207,7 +239,7 @@ def build_services(settings: Settings, kb: KnowledgeBase | None = None) -> Servi
             conversations,
             engine,
             partners,
-            FeedbackStore(settings.data_dir / "feedback.sqlite3"),
-            SubmissionQueue(settings.data_dir / "submissions.sqlite3", settings.data_dir / "submissions"),
-            introductions=IntroductionStore(settings.data_dir / "introductions.sqlite3"),
+            FeedbackStore(kb.database),
+            SubmissionQueue(kb.database, settings.data_dir / "submissions"),
+            introductions=IntroductionStore(kb.database),
         )

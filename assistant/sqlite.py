@@ -1,4 +1,4 @@
-"""One way to open the project's SQLite files (docstore, conversations, feedback, submissions, caches)."""
+"""One way to open a local SQLite cache file (the embedding cache); the durable state is in assistant.database."""
 
 from __future__ import annotations
 

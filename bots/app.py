@@ -14,7 +14,7 @@ from assistant.errors import ConfigurationError
 from bots.fairness import UserQuota
 from bots.handlers import GalaxyBot
 from bots.notify import POLL_INTERVAL_S, NeedNotifier
-from bots.state import AnswerCache, ChatPreferences
+from bots.state import AnswerStore, ChatPreferences
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable
@@ -130,11 +130,11 @@ def build_bot(
         raise ConfigurationError(TOKEN_HINT)
     base_url = base_url or telegram.base_url
     base_file_url = base_file_url or file_url_for(base_url)
-    preferences = ChatPreferences(services.settings.data_dir / "telegram.sqlite3")
+    preferences = ChatPreferences(services.kb.database)
     bot = GalaxyBot(
         services,
         preferences,
-        AnswerCache(),
+        AnswerStore(services.kb.database),
         max_question_chars=services.settings.api.max_question_chars,
         quota=UserQuota(telegram.questions_per_minute),
         notifier=NeedNotifier(services.needs, submissions=services.submissions, interval_s=notify_interval_s),

@@ -36,7 +36,7 @@ from bots.notify import NeedNotifier, unsubscribe_keyboard
 from bots.seeker import SeekerFlow, targets
 from bots.sending import NO_PREVIEW, send_html, send_plain, typing
 from bots.share import ShareFlow
-from bots.state import AnswerCache, AnswerEntry, ChatPreferences
+from bots.state import AnswerEntry, AnswerStore, ChatPreferences
 from bots.texts import COMMANDS, DEFAULT_LANGUAGE, LANGUAGE_LABELS, LANGUAGES, examples, normalise_language, text
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class GalaxyBot(ShareFlow, SeekerFlow):
         self,
         services: Services,
         preferences: ChatPreferences,
-        cache: AnswerCache | None = None,
+        cache: AnswerStore | None = None,
         *,
         max_question_chars: int = 2000,
         compact_chars: int = formatting.COMPACT_CHARS,
@@ -77,7 +77,7 @@ class GalaxyBot(ShareFlow, SeekerFlow):
     ):
         self.services = services
         self.preferences = preferences
-        self.cache = cache or AnswerCache()
+        self.cache = cache if cache is not None else AnswerStore(services.kb.database)
         self.quota = quota or UserQuota(0)
         self.notifier = notifier
         self._init_seeker()
@@ -274,7 +274,8 @@ class GalaxyBot(ShareFlow, SeekerFlow):
         html_text, rest = formatting.answer_message(answer, lang, self.compact_chars)
         if echo:
             html_text = f"<i>{formatting.esc(text(lang, 'asked', question=question))}</i>\n\n{html_text}"
-        key = self.cache.put(
+        key = await asyncio.to_thread(
+            self.cache.put,
             AnswerEntry(
                 chat_id=chat_id,
                 session_id=session_id(chat_id),
@@ -286,7 +287,7 @@ class GalaxyBot(ShareFlow, SeekerFlow):
                 rest=rest,
                 outcome=answer.outcome,
                 partners=list(answer.partners),
-            )
+            ),
         )
         await send_html(
             context.bot,
@@ -342,7 +343,7 @@ class GalaxyBot(ShareFlow, SeekerFlow):
         if await self._answer_unkeyed(context.bot, query, action, key, chat_id, ui):
             return
         key, _, index = key.partition(":")  # "cnt:<key>:<target>"
-        entry = self.cache.get(key, chat_id) if action in ANSWER_ACTIONS else None
+        entry = await asyncio.to_thread(self.cache.get, key, chat_id) if action in ANSWER_ACTIONS else None
         if entry is None or (action == "cnt" and not await self.start_connect(context.bot, query, entry, index)):
             await query.answer(text(ui, "expired"))
             return
@@ -382,12 +383,12 @@ class GalaxyBot(ShareFlow, SeekerFlow):
 
     async def _act(self, bot: Bot, query: CallbackQuery, action: str, key: str, entry: AnswerEntry) -> None:
         if action == "up":
-            await self._rate(query, entry, "up")
+            await self._rate(query, key, entry, "up")
         elif action == "dn":
             if entry.rated:
                 await query.answer(text(entry.language, "feedback_already"))
             else:
-                await self.ask_comment(bot, query, entry)
+                await self.ask_comment(bot, query, key, entry)
         elif action == "ntf":
             await self._save_need(bot, query, entry)
         elif action == "cnx" and targets(entry):
@@ -395,13 +396,18 @@ class GalaxyBot(ShareFlow, SeekerFlow):
         elif action == "cnx":
             await query.answer(text(entry.language, "expired"))
 
-    async def _rate(self, query: CallbackQuery, entry: AnswerEntry, rating: str) -> None:
-        if entry.rated:
+    async def _rate(self, query: CallbackQuery, key: str, entry: AnswerEntry, rating: str) -> None:
+        # Claimed in the store first: two presses, on this replica or another, store one rating.
+        if entry.rated or not await asyncio.to_thread(self.cache.rate, key, rating):
             await query.answer(text(entry.language, "feedback_already"))
             return
-        await asyncio.to_thread(
-            self.services.feedback.add, entry.session_id, entry.answer_id, rating, "", source="telegram"
-        )
+        try:
+            await asyncio.to_thread(
+                self.services.feedback.add, entry.session_id, entry.answer_id, rating, "", source="telegram"
+            )
+        except Exception:
+            await asyncio.to_thread(self.cache.unrate, key, rating)  # not stored: the button may be pressed again
+            raise
         entry.rated = rating
         await query.answer(text(entry.language, "feedback_thanks"))
 

@@ -17,7 +17,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bots.sending import send_plain
 from bots.share import CONTACT_PATTERN, SKIP, message_text
-from bots.state import AnswerEntry
+from bots.state import AnswerEntry, AnswerStore
 from bots.texts import text
 
 if TYPE_CHECKING:
@@ -49,9 +49,10 @@ def targets(entry: AnswerEntry) -> list[tuple[str, str, str]]:
 
 
 class SeekerFlow:
-    """Mixed into the bot, which provides the services."""
+    """Mixed into the bot, which provides the services and the answer store."""
 
     services: Services
+    cache: AnswerStore
 
     def _init_seeker(self) -> None:
         self.waiting: dict[tuple[int, int], Waiting] = {}
@@ -87,9 +88,14 @@ class SeekerFlow:
             await send_plain(bot, key[0], text(waiting.entry.language, "connect_cancelled"))
 
     # -- 👎 and its comment -------------------------------------------------------------------------------------
-    async def ask_comment(self, bot: Bot, query: CallbackQuery, entry: AnswerEntry) -> None:
-        key = (entry.chat_id, query.from_user.id)
+    async def ask_comment(self, bot: Bot, query: CallbackQuery, cache_key: str, entry: AnswerEntry) -> None:
+        # The 👎 is claimed at once (its feedback is stored with the comment, or without one later), so that a
+        # second press, here or through another replica, is told it was already rated.
+        if not await asyncio.to_thread(self.cache.rate, cache_key, "down"):
+            await query.answer(text(entry.language, "feedback_already"))
+            return
         entry.rated = "down"
+        key = (entry.chat_id, query.from_user.id)
         waiting = Waiting("comment", entry)
         waiting.timer = asyncio.create_task(self._comment_deadline(bot, key, waiting))
         self.waiting[key] = waiting

@@ -97,13 +97,14 @@ def ingest(
     if dry_run:
         dry_run_ingest(list(paths), format, csv_mapping, encoding, as_json)
         return
-    from assistant.container import build_knowledge_base
+    from assistant.container import build_database, build_knowledge_base
     from assistant.knowledge.store import drop_index
 
     try:
+        database = build_database(settings)
         if rebuild:
-            drop_index(settings)
-        kb = build_knowledge_base(settings)
+            drop_index(settings, database)
+        kb = build_knowledge_base(settings, database)
         if if_missing and kb.store.count_chunks() > 0:
             typer.echo(f"index present ({kb.store.count_chunks()} chunks in {settings.data_dir}); nothing to do")
             return
@@ -315,9 +316,12 @@ def serve(
     import uvicorn
 
     # The CLI is the composition root: it builds the services once and hands them to the web edge.
+    from api.security import check_rate_limit_storage
     from assistant.container import build_services
 
     try:
+        # A bad or unreachable rate limit Redis: one line now, before anything loads, not tracebacks later.
+        check_rate_limit_storage(settings.api)
         services = build_services(settings)
     except GalaxyError as exc:
         _fail(exc)

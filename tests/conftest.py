@@ -16,6 +16,20 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
+def sqlite_database(path: Path):
+    """The durable-state database in a SQLite file (opening the same path again is a restart)."""
+    from assistant.database import open_database
+
+    return open_database(f"sqlite:///{path}")
+
+
+@pytest.fixture
+def database(tmp_path):
+    db = sqlite_database(tmp_path / "galaxy.sqlite3")
+    yield db
+    db.close()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -1,4 +1,5 @@
-"""What people give back: POST /v1/feedback (rate an answer) and POST /v1/submissions (share a solution)."""
+"""What people give back: POST /v1/feedback (rate an answer), POST /v1/submissions (share a solution) and
+POST /v1/introductions (ask to be connected with a provider or partner)."""
 
 # No `from __future__ import annotations`: FastAPI reads the route signatures at run time.
 from typing import Annotated, Any
@@ -18,8 +19,14 @@ from api.schemas import (
     SubmissionRequest,
     SubmissionStatusOut,
 )
+from assistant.errors import NotFound
 
 router = APIRouter()
+
+#: Why an introduction request is refused (404): a session id this server never issued (a guess, a forgery,
+#: another channel's id), or an answer that was not given in that conversation.
+NOT_OUR_CONVERSATION = "That conversation was not started here, so no introduction can be requested from it."
+NOT_IN_THIS_CONVERSATION = "That answer was not given in this conversation, so no introduction can be requested for it."
 
 
 @router.post(
@@ -73,9 +80,19 @@ async def submission_status(
     tags=["introductions"],
     summary="Ask to be connected with the provider of a cited solution or a suggested partner",
     description="The request goes to the knowledge managers; the contact is kept only with `consent: true` and "
-    "is shown only to them, never in answers.",
+    "is shown only to them, never in answers. Only from a conversation this server started (`session_id` as an "
+    "answer gave it), and about an answer given in it (`answer_id`, when sent): 404 otherwise.",
+    responses=error_responses(404),
 )
-async def introduce(body: IntroductionRequest, services: ServicesDep, channel: ChannelDep) -> dict[str, Any]:
+async def introduce(
+    body: IntroductionRequest, services: ServicesDep, channel: ChannelDep, sessions: SessionsDep
+) -> dict[str, Any]:
+    if not sessions.valid(body.session_id):
+        raise NotFound(NOT_OUR_CONVERSATION)
+    if body.answer_id:
+        given = await run_in_threadpool(services.conversations.has_answer, body.session_id, body.answer_id)
+        if not given:
+            raise NotFound(NOT_IN_THIS_CONVERSATION)
     intro = await run_in_threadpool(
         services.introductions.create,
         session_id=body.session_id,

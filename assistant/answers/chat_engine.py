@@ -3,7 +3,7 @@
 `GalaxyChatEngine` is a llama-index `BaseChatEngine`: it condenses the follow-up with the session's history,
 retrieves, and answers with citations (the `AnswerEngine` underneath), so llama-index code can drive it like any
 chat engine. The pieces also work the other way round: `HybridRetriever` is a `BaseRetriever` and
-`SQLiteChatStore` a `BaseChatStore`, so a deployment with an LLM can plug them into llama-index's own
+`ConversationChatStore` a `BaseChatStore`, so a deployment with an LLM can plug them into llama-index's own
 `CondensePlusContextChatEngine` and keep this project's retrieval and memory.
 """
 
@@ -62,7 +62,7 @@ class HybridRetriever(BaseRetriever):
         ]
 
 
-class SQLiteChatStore(BaseChatStore):
+class ConversationChatStore(BaseChatStore):
     """llama-index chat store over the project's conversation store: keys are session ids, and what llama-index
     writes is what the HTTP API, the Telegram bot and the CLI read, and the other way round."""
 
@@ -74,7 +74,7 @@ class SQLiteChatStore(BaseChatStore):
 
     @classmethod
     def class_name(cls) -> str:
-        return "GalaxySQLiteChatStore"
+        return "GalaxyConversationChatStore"
 
     def get_messages(self, key: str) -> list[ChatMessage]:
         return [
@@ -152,7 +152,7 @@ class GalaxyChatEngine(BaseChatEngine):
 
     @property
     def chat_history(self) -> list[ChatMessage]:
-        return SQLiteChatStore(self.engine.conversations).get_messages(self.session_id)
+        return ConversationChatStore(self.engine.conversations).get_messages(self.session_id)
 
     def reset(self) -> None:
         self.engine.conversations.reset(self.session_id)
@@ -172,7 +172,7 @@ class GalaxyChatEngine(BaseChatEngine):
 
     def _adopt(self, chat_history: list[ChatMessage] | None) -> None:
         if chat_history is not None:  # an explicit history replaces the session's, as llama-index engines do
-            SQLiteChatStore(self.engine.conversations).set_messages(self.session_id, chat_history)
+            ConversationChatStore(self.engine.conversations).set_messages(self.session_id, chat_history)
 
     def chat(self, message: str, chat_history: list[ChatMessage] | None = None) -> AgentChatResponse:
         self._adopt(chat_history)

@@ -1,4 +1,4 @@
-"""Per-session conversation memory in SQLite, shared by the CLI, the HTTP API and the Telegram bot."""
+"""Per-session conversation memory in the database, shared by the CLI, the HTTP API and the Telegram bot."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import hmac
 import json
 import os
 import secrets
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import delete, func, insert, select
+
+from assistant.database import Database
 from assistant.errors import ConfigurationError
-from assistant.sqlite import open_db
+from assistant.schema import turns
 
 MAX_TURNS_KEPT = 20
 
@@ -38,71 +40,81 @@ class Exchange:
 
 
 class ConversationStore:
-    def __init__(self, path: Path):
-        self._conn = open_db(
-            path,
-            (
-                "CREATE TABLE IF NOT EXISTS turns (id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL,"
-                " role TEXT NOT NULL, content TEXT NOT NULL, meta TEXT NOT NULL DEFAULT '{}', created REAL NOT NULL);"
-                "CREATE INDEX IF NOT EXISTS turns_session ON turns (session_id, id);"
-                "CREATE INDEX IF NOT EXISTS turns_created ON turns (created);"
-            ),
-        )
-        self._lock = threading.Lock()
+    """The turns of every session in the database's `turns` table. The database belongs to the caller (the
+    composition root closes it); writes are serialised by `Database.write()`."""
+
+    def __init__(self, database: Database):
+        self.database = database
 
     def add(self, session_id: str, role: str, content: str, meta: dict | None = None) -> None:
-        with self._lock:
-            self._conn.execute(
-                "INSERT INTO turns (session_id, role, content, meta, created) VALUES (?, ?, ?, ?, ?)",
-                (session_id, role, content, json.dumps(meta or {}, ensure_ascii=False), time.time()),
-            )
+        meta = meta or {}
+        row = {
+            "session_id": session_id,
+            "role": role,
+            "content": content,
+            "meta": json.dumps(meta, ensure_ascii=False),
+            "answer_id": str(meta.get("answer_id") or ""),
+            "created": time.time(),
+        }
+        with self.database.write() as conn:
+            conn.execute(insert(turns).values(**row))
 
     def history(self, session_id: str, limit: int = MAX_TURNS_KEPT) -> list[Turn]:
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT role, content, meta FROM turns WHERE session_id=? ORDER BY id DESC LIMIT ?", (session_id, limit)
-            ).fetchall()
+        t = turns.c
+        query = select(t.role, t.content, t.meta).where(t.session_id == session_id).order_by(t.id.desc()).limit(limit)
+        with self.database.read() as conn:
+            rows = conn.execute(query).all()
         return [Turn(role, content, json.loads(meta)) for role, content, meta in reversed(rows)]
 
     def exchanges(self, since: float = 0.0) -> list[Exchange]:
         """Every answer since `since` (epoch seconds) with the question before it in its session, oldest first."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT a.session_id, COALESCE(q.content, ''), a.content, a.meta, a.created FROM turns a"
-                " LEFT JOIN turns q ON q.id = (SELECT MAX(id) FROM turns WHERE session_id = a.session_id"
-                " AND role = 'user' AND id < a.id) WHERE a.role = 'assistant' AND a.created >= ? ORDER BY a.id",
-                (since,),
-            ).fetchall()
+        answer, asked = turns.alias("a"), turns.alias("q")
+        question = (
+            select(asked.c.content)
+            .where(asked.c.session_id == answer.c.session_id, asked.c.role == "user", asked.c.id < answer.c.id)
+            .order_by(asked.c.id.desc())
+            .limit(1)
+            .correlate(answer)
+            .scalar_subquery()
+        )
+        query = (
+            select(answer.c.session_id, func.coalesce(question, ""), answer.c.content, answer.c.meta, answer.c.created)
+            .where(answer.c.role == "assistant", answer.c.created >= since)
+            .order_by(answer.c.id)
+        )
+        with self.database.read() as conn:
+            rows = conn.execute(query).all()
         return [
-            Exchange(sid, question, answer, json.loads(meta), created) for sid, question, answer, meta, created in rows
+            Exchange(sid, question or "", content, json.loads(meta), created)
+            for sid, question, content, meta, created in rows
         ]
 
     def sessions(self) -> list[str]:
-        with self._lock:
-            return [row[0] for row in self._conn.execute("SELECT DISTINCT session_id FROM turns ORDER BY session_id")]
+        query = select(turns.c.session_id).distinct().order_by(turns.c.session_id)
+        with self.database.read() as conn:
+            return list(conn.execute(query).scalars())
 
     def has_answer(self, session_id: str, answer_id: str) -> bool:
         """Whether `answer_id` was given in `session_id` (feedback is taken only for answers actually issued)."""
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT 1 FROM turns WHERE session_id=? AND role='assistant' AND json_extract(meta, '$.answer_id')=?"
-                " LIMIT 1",
-                (session_id, answer_id),
-            ).fetchone()
-        return row is not None
+        if not answer_id:  # turns without an answer id store "": an empty id names no answer
+            return False
+        t = turns.c
+        query = select(t.id).where(t.session_id == session_id, t.answer_id == answer_id, t.role == "assistant").limit(1)
+        with self.database.read() as conn:
+            return conn.execute(query).first() is not None
 
     def prune(self, older_than_s: float) -> int:
         """Forget the turns older than `older_than_s` seconds; returns how many were deleted."""
-        with self._lock:
-            cur = self._conn.execute("DELETE FROM turns WHERE created < ?", (time.time() - older_than_s,))
-        return cur.rowcount
+        with self.database.write() as conn:
+            result = conn.execute(delete(turns).where(turns.c.created < time.time() - older_than_s))
+        return int(result.rowcount or 0)
 
     def reset(self, session_id: str) -> None:
-        with self._lock:
-            self._conn.execute("DELETE FROM turns WHERE session_id=?", (session_id,))
+        with self.database.write() as conn:
+            conn.execute(delete(turns).where(turns.c.session_id == session_id))
 
     def close(self) -> None:
-        self._conn.close()
+        """Nothing to release: the database is the caller's."""
 
 
 class SessionIds:

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -40,9 +43,36 @@ class _Deadline:
     def __init__(self, seconds: float):
         self.end = time.monotonic() + seconds
 
+    @property
+    def expired(self) -> bool:
+        return time.monotonic() > self.end
+
     def check(self) -> None:
-        if time.monotonic() > self.end:
+        if self.expired:
             raise LLMUnavailable("generation exceeded its time budget")
+
+    @contextmanager
+    def cutting(self, response) -> Iterator[None]:
+        """Shuts the response's connection at the deadline. httpx's read timeout is per read, so a server that
+        stalls mid-stream would otherwise hold the answer for up to a whole read timeout past the budget (about
+        twice `timeout_s`); shutting the socket wakes the blocked read, which then fails (`LLMUnavailable`)."""
+        stream = response.extensions.get("network_stream")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is None:
+            yield
+            return
+
+        def cut() -> None:
+            with suppress(OSError):  # already closed
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's, for a TLS one too
+
+        timer = threading.Timer(max(0.0, self.end - time.monotonic()), cut)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
 
 
 class OpenAICompatibleLLM:
@@ -76,7 +106,7 @@ class OpenAICompatibleLLM:
             "stream": True,
         }
         try:
-            with self._client.stream("POST", "/chat/completions", json=body) as response:
+            with self._client.stream("POST", "/chat/completions", json=body) as response, deadline.cutting(response):
                 if response.status_code != 200:
                     raise LLMUnavailable(f"HTTP {response.status_code} from the OpenAI-compatible server")
                 for line in response.iter_lines():
@@ -92,7 +122,10 @@ class OpenAICompatibleLLM:
                         raise LLMUnavailable(f"malformed stream chunk: {data[:80]}") from exc
                     if delta:
                         yield delta
+                deadline.check()  # cut at the deadline, a body without a length just ends
         except httpx.HTTPError as exc:
+            if deadline.expired:
+                raise LLMUnavailable("generation exceeded its time budget") from exc
             raise LLMUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
 
@@ -119,7 +152,7 @@ class OllamaLLM:
             "options": {"num_predict": max_tokens, "temperature": temperature},
         }
         try:
-            with self._client.stream("POST", "/api/chat", json=body) as response:
+            with self._client.stream("POST", "/api/chat", json=body) as response, deadline.cutting(response):
                 if response.status_code != 200:
                     raise LLMUnavailable(f"HTTP {response.status_code} from Ollama")
                 for line in response.iter_lines():
@@ -132,7 +165,10 @@ class OllamaLLM:
                         yield piece
                     if chunk.get("done"):
                         return
+                deadline.check()  # cut at the deadline, a body without a length just ends
         except httpx.HTTPError as exc:
+            if deadline.expired:
+                raise LLMUnavailable("generation exceeded its time budget") from exc
             raise LLMUnavailable(f"{type(exc).__name__}: {exc}") from exc
         except ValueError as exc:
             raise LLMUnavailable("malformed Ollama stream") from exc

@@ -1,14 +1,15 @@
-"""Durable feedback on answers (thumbs up/down), shared by the HTTP API and the Telegram bot."""
+"""Durable feedback on answers (thumbs up/down) in the database, shared by the HTTP API and the Telegram bot."""
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
+from sqlalchemy import func, insert, select
+
+from assistant.database import Database
 from assistant.errors import InvalidInput
-from assistant.sqlite import open_db
+from assistant.schema import feedback
 
 MAX_COMMENT_CHARS = 2000
 
@@ -25,42 +26,49 @@ class Feedback:
 
 
 class FeedbackStore:
-    def __init__(self, path: Path):
-        self._conn = open_db(
-            path,
-            (
-                "CREATE TABLE IF NOT EXISTS feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL,"
-                " answer_id TEXT NOT NULL, rating TEXT NOT NULL CHECK (rating IN ('up', 'down')),"
-                " comment TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT 'api', created REAL NOT NULL);"
-            ),
-        )
-        self._lock = threading.Lock()
+    """Ratings in the database's `feedback` table. The database belongs to the caller (the composition root
+    closes it); writes are serialised by `Database.write()`."""
+
+    def __init__(self, database: Database):
+        self.database = database
 
     def add(self, session_id: str, answer_id: str, rating: str, comment: str = "", source: str = "api") -> int:
+        """Store one rating; returns its id (ids increase)."""
         if rating not in ("up", "down"):
             raise InvalidInput("The rating must be 'up' or 'down'.")
         if len(comment or "") > MAX_COMMENT_CHARS:
             raise InvalidInput(f"The comment is longer than {MAX_COMMENT_CHARS} characters.")
-        with self._lock:
-            cur = self._conn.execute(
-                "INSERT INTO feedback (session_id, answer_id, rating, comment, source, created) VALUES (?, ?, ?, ?, ?, ?)",
-                (session_id, answer_id, rating, comment or "", source, time.time()),
+        statement = (
+            insert(feedback)
+            .values(
+                session_id=session_id,
+                answer_id=answer_id,
+                rating=rating,
+                comment=comment or "",
+                source=source,
+                created=time.time(),
             )
-        if cur.lastrowid is None:  # sqlite3 sets it after every INSERT that succeeded
-            raise RuntimeError("the feedback row was not stored")
-        return cur.lastrowid
+            .returning(feedback.c.id)
+        )
+        with self.database.write() as conn:
+            new_id = conn.execute(statement).scalar_one()
+        return int(new_id)
 
     def list(self, limit: int = 100) -> list[Feedback]:
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT id, session_id, answer_id, rating, comment, source, created FROM feedback ORDER BY id DESC LIMIT ?",
-                (limit,),
-            ).fetchall()
-        return [Feedback(*row) for row in rows]
+        """The newest `limit` ratings, newest first."""
+        t = feedback.c
+        query = (
+            select(t.id, t.session_id, t.answer_id, t.rating, t.comment, t.source, t.created)
+            .order_by(t.id.desc())
+            .limit(limit)
+        )
+        with self.database.read() as conn:
+            rows = conn.execute(query).all()
+        return [Feedback(int(row[0]), *row[1:]) for row in rows]
 
     def count(self) -> int:
-        with self._lock:
-            return int(self._conn.execute("SELECT COUNT(*) FROM feedback").fetchone()[0])
+        with self.database.read() as conn:
+            return int(conn.execute(select(func.count()).select_from(feedback)).scalar_one())
 
     def close(self) -> None:
-        self._conn.close()
+        """Nothing to release: the database is the caller's."""

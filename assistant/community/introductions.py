@@ -8,14 +8,15 @@ nowhere else, never in an answer.
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
+from sqlalchemy import func, insert, select, update
+
+from assistant.database import Database
 from assistant.errors import InvalidInput, NotFound
-from assistant.sqlite import open_db
+from assistant.schema import introductions
 
 STATUSES = ("new", "contacted", "connected", "closed")
 TARGET_KINDS = ("solution", "partner")
@@ -60,15 +61,11 @@ def _text(name: str, value: str, *, required: bool = False) -> str:
 
 
 class IntroductionStore:
-    def __init__(self, path: Path):
-        self._conn = open_db(
-            path,
-            (
-                "CREATE TABLE IF NOT EXISTS introductions (id TEXT PRIMARY KEY, data TEXT NOT NULL,"
-                " status TEXT NOT NULL, created REAL NOT NULL);"
-            ),
-        )
-        self._lock = threading.Lock()
+    """Introduction requests in the database's `introductions` table. The database belongs to the caller (the
+    composition root closes it)."""
+
+    def __init__(self, database: Database):
+        self.database = database
 
     def create(
         self,
@@ -104,56 +101,56 @@ class IntroductionStore:
             created=now,
             updated=now,
         )
-        with self._lock:
-            self._conn.execute(
-                "INSERT INTO introductions (id, data, status, created) VALUES (?, ?, ?, ?)",
-                (intro.id, self._dump(intro), intro.status, intro.created),
+        with self.database.write() as conn:
+            conn.execute(
+                insert(introductions).values(
+                    id=intro.id, data=self._dump(intro), status=intro.status, created=intro.created
+                )
             )
         return intro
 
     def get(self, intro_id: str) -> Introduction:
-        with self._lock:
-            row = self._conn.execute("SELECT data FROM introductions WHERE id=?", (intro_id,)).fetchone()
-        if row is None:
+        t = introductions.c
+        with self.database.read() as conn:
+            data = conn.execute(select(t.data).where(t.id == intro_id)).scalar()
+        if data is None:
             raise NotFound(f"No introduction '{intro_id}'.")
-        return self._load(row[0])
+        return self._load(data)
 
     def list(self, status: str | None = None) -> list[Introduction]:
         """Newest first; only those with `status` when given."""
-        with self._lock:
-            if status:
-                rows = self._conn.execute(
-                    "SELECT data FROM introductions WHERE status=? ORDER BY created DESC", (status,)
-                ).fetchall()
-            else:
-                rows = self._conn.execute("SELECT data FROM introductions ORDER BY created DESC").fetchall()
-        return [self._load(data) for (data,) in rows]
+        t = introductions.c
+        query = select(t.data).order_by(t.created.desc(), t.id.desc())
+        if status:
+            query = query.where(t.status == status)
+        with self.database.read() as conn:
+            rows = conn.execute(query).scalars().all()
+        return [self._load(data) for data in rows]
 
     def move(self, intro_id: str, status: str, note: str = "") -> Introduction:
         """Set the status (any step, forward or back: people change their minds) and keep the note with it."""
         if status not in STATUSES:
             raise InvalidInput(f"The status must be one of: {', '.join(STATUSES)}.")
         note = _text("note", note)
-        with self._lock:
-            row = self._conn.execute("SELECT data FROM introductions WHERE id=?", (intro_id,)).fetchone()
-            if row is None:
+        t = introductions.c
+        with self.database.write() as conn:  # read, then write, in one transaction: no note is lost to another
+            data = conn.execute(select(t.data).where(t.id == intro_id)).scalar()
+            if data is None:
                 raise NotFound(f"No introduction '{intro_id}'.")
-            intro = self._load(row[0])
+            intro = self._load(data)
             intro.updated = time.time()
             intro.status = status
             intro.notes.append(Note(status, note, intro.updated))
-            self._conn.execute(
-                "UPDATE introductions SET data=?, status=? WHERE id=?", (self._dump(intro), status, intro_id)
-            )
+            conn.execute(update(introductions).where(t.id == intro_id).values(data=self._dump(intro), status=status))
         return intro
 
     def count(self, status: str | None = None) -> int:
-        with self._lock:
-            if status:
-                return int(
-                    self._conn.execute("SELECT COUNT(*) FROM introductions WHERE status=?", (status,)).fetchone()[0]
-                )
-            return int(self._conn.execute("SELECT COUNT(*) FROM introductions").fetchone()[0])
+        t = introductions.c
+        query = select(func.count()).select_from(introductions)
+        if status:
+            query = query.where(t.status == status)
+        with self.database.read() as conn:
+            return int(conn.execute(query).scalar_one())
 
     @staticmethod
     def _dump(intro: Introduction) -> str:
@@ -166,4 +163,4 @@ class IntroductionStore:
         return Introduction(**item)
 
     def close(self) -> None:
-        self._conn.close()
+        """Nothing to release: the database is the caller's."""

@@ -11,21 +11,23 @@ from __future__ import annotations
 
 import json
 import secrets
-import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+from sqlalchemy import Connection, func, insert, select, update
 
+from assistant.database import Database
 from assistant.errors import InvalidInput, NotFound
 from assistant.knowledge.documents import KnowledgeDocument
-from assistant.sqlite import open_db
+from assistant.schema import need_matches, needs
 
 CHANNELS = ("telegram", "api", "widget")
 MIN_NEED_CHARS, MAX_NEED_CHARS = 3, 2000
 #: Open needs one session may hold; more are refused (a bound on what one client can make every ingest score).
 MAX_OPEN_PER_SESSION = 20
+_TOO_MANY = f"At most {MAX_OPEN_PER_SESSION} saved needs per conversation; unsubscribe from one."
 
 #: Best chunk cosine (the need embedded as a search query, the document's indexed chunks) a new document must reach.
 #: e5, calibrated on the shipped corpus with three needs it answers "nothing exactly" (beekeeping in Ethiopia,
@@ -36,21 +38,29 @@ MAX_OPEN_PER_SESSION = 20
 #: refuses anyway: 0.868). 0.88 sits between 0.868 and 0.921. Other models: their search relevance gate.
 MATCH_THRESHOLDS: dict[str, float] = {"multilingual-e5-small-q4": 0.88}
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS needs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, token TEXT NOT NULL UNIQUE, session_id TEXT NOT NULL,
-    question TEXT NOT NULL, language TEXT NOT NULL DEFAULT '', places TEXT NOT NULL DEFAULT '[]',
-    embedding BLOB NOT NULL, channel TEXT NOT NULL, chat_id INTEGER, answer_id TEXT NOT NULL DEFAULT '',
-    status TEXT NOT NULL DEFAULT 'open', created REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS needs_open ON needs (status);
-CREATE TABLE IF NOT EXISTS need_matches (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, need_id INTEGER NOT NULL REFERENCES needs(id), doc_id TEXT NOT NULL,
-    title TEXT NOT NULL, url TEXT NOT NULL DEFAULT '', score REAL NOT NULL, created REAL NOT NULL, sent REAL,
-    UNIQUE (need_id, doc_id));
-CREATE INDEX IF NOT EXISTS need_matches_pending ON need_matches (sent);
-"""
-_NEED_COLUMNS = "id, token, session_id, question, language, places, channel, chat_id, answer_id, status, created"
-_MATCH_COLUMNS = "id, need_id, doc_id, title, url, score, created, sent"
+_NEED_COLUMNS = (
+    needs.c.id,
+    needs.c.token,
+    needs.c.session_id,
+    needs.c.question,
+    needs.c.language,
+    needs.c.places,
+    needs.c.channel,
+    needs.c.chat_id,
+    needs.c.answer_id,
+    needs.c.status,
+    needs.c.created,
+)
+_MATCH_COLUMNS = (
+    need_matches.c.id,
+    need_matches.c.need_id,
+    need_matches.c.doc_id,
+    need_matches.c.title,
+    need_matches.c.url,
+    need_matches.c.score,
+    need_matches.c.created,
+    need_matches.c.sent,
+)
 
 
 @dataclass
@@ -121,13 +131,12 @@ class SavedNeedStore:
 
     def __init__(
         self,
-        path,
+        database: Database,
         embed: Callable[[str], list[float]],
         places: Callable[[str], Iterable[str]],
         threshold: float,
     ):
-        self._conn = open_db(path, _SCHEMA)
-        self._lock = threading.Lock()
+        self.database = database
         self.embed = embed
         self.places = places
         self.threshold = threshold
@@ -146,41 +155,46 @@ class SavedNeedStore:
         """Save a need (the same open need saved again is returned, not duplicated)."""
         question = " ".join((question or "").split())
         _check(session_id, question, channel, chat_id)
-        existing = self._open_need(session_id, channel, chat_id, question)
-        if existing is not None:
-            return existing
-        if self._open_count(session_id) >= MAX_OPEN_PER_SESSION:
-            raise InvalidInput(f"At most {MAX_OPEN_PER_SESSION} saved needs per conversation; unsubscribe from one.")
+        with self.database.read() as conn:
+            existing = self._open_need(conn, session_id, channel, chat_id, question)
+            if existing is not None:
+                return existing
+            if self._open_count(conn, session_id) >= MAX_OPEN_PER_SESSION:
+                raise InvalidInput(_TOO_MANY)
+        # Embedded outside the write transaction (it takes a while), checked again inside it.
         vector = np.asarray(self.embed(question), dtype=np.float32)
         places = sorted(set(self.places(question)))
-        with self._lock:
-            self._conn.execute(
-                "INSERT INTO needs (token, session_id, question, language, places, embedding, channel, chat_id,"
-                " answer_id, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    secrets.token_urlsafe(16),
-                    session_id,
-                    question,
-                    language,
-                    json.dumps(places),
-                    vector.tobytes(),
-                    channel,
-                    chat_id,
-                    answer_id or "",
-                    time.time(),
-                ),
-            )
-        saved = self._open_need(session_id, channel, chat_id, question)
-        if saved is None:  # pragma: no cover - the row was just written
-            raise RuntimeError("the saved need was not stored")
-        return saved
+        with self.database.write() as conn:
+            existing = self._open_need(conn, session_id, channel, chat_id, question)
+            if existing is not None:
+                return existing
+            if self._open_count(conn, session_id) >= MAX_OPEN_PER_SESSION:
+                raise InvalidInput(_TOO_MANY)
+            need_id = conn.execute(
+                insert(needs)
+                .values(
+                    token=secrets.token_urlsafe(16),
+                    session_id=session_id,
+                    question=question,
+                    language=language,
+                    places=json.dumps(places),
+                    embedding=vector.tobytes(),
+                    channel=channel,
+                    chat_id=chat_id,
+                    answer_id=answer_id or "",
+                    created=time.time(),
+                )
+                .returning(needs.c.id)
+            ).scalar_one()
+            row = conn.execute(select(*_NEED_COLUMNS).where(needs.c.id == need_id)).one()
+        return _need(tuple(row))
 
     def get(self, token: str) -> tuple[SavedNeed, list[NeedMatch]]:
-        need = self._by_token(token)
-        with self._lock:
-            rows = self._conn.execute(
-                f"SELECT {_MATCH_COLUMNS} FROM need_matches WHERE need_id=? ORDER BY id", (need.id,)
-            ).fetchall()
+        with self.database.read() as conn:
+            need = self._by_token(conn, token)
+            rows = conn.execute(
+                select(*_MATCH_COLUMNS).where(need_matches.c.need_id == need.id).order_by(need_matches.c.id)
+            ).all()
         return need, [NeedMatch(*row) for row in rows]
 
     def read(self, token: str) -> tuple[SavedNeed, list[NeedMatch]]:
@@ -192,105 +206,114 @@ class SavedNeedStore:
         return need, matches
 
     def unsubscribe(self, token: str) -> SavedNeed:
-        need = self._by_token(token)
-        with self._lock:
-            self._conn.execute("UPDATE needs SET status='closed' WHERE id=?", (need.id,))
+        with self.database.write() as conn:
+            need = self._by_token(conn, token)
+            conn.execute(update(needs).where(needs.c.id == need.id).values(status="closed"))
         need.status = "closed"
         return need
 
     def recent(self, limit: int = 100) -> list[SavedNeed]:
-        with self._lock:
-            rows = self._conn.execute(
-                f"SELECT {_NEED_COLUMNS} FROM needs ORDER BY id DESC LIMIT ?", (limit,)
-            ).fetchall()
-        return [_need(row) for row in rows]
+        with self.database.read() as conn:
+            rows = conn.execute(select(*_NEED_COLUMNS).order_by(needs.c.id.desc()).limit(limit)).all()
+        return [_need(tuple(row)) for row in rows]
 
     # -- publishing -------------------------------------------------------------------------------------------
     def match(self, documents: Iterable[NewDocument]) -> list[NeedMatch]:
         """Score new documents against every open need; returns the matches not recorded before."""
         documents = [d for d in documents if d.vectors.size]
-        needs, matrix = self._open_needs()
-        if not documents or not needs:
+        open_needs, matrix = self._open_needs()
+        if not documents or not open_needs:
             return []
-        created = []
+        found: list[tuple[SavedNeed, KnowledgeDocument, float]] = []
         for new in documents:
             best = (new.vectors @ matrix.T).max(axis=0)  # per need: its best chunk of this document
-            for need, score in zip(needs, best.tolist(), strict=True):
+            for need, score in zip(open_needs, best.tolist(), strict=True):
                 if score >= self.threshold and place_allows(need.places, new.doc):
-                    match = self._record(need, new.doc, score)
-                    if match is not None:
-                        created.append(match)
-        return created
+                    found.append((need, new.doc, float(score)))
+        if not found:
+            return []
+        with self.database.write() as conn:
+            return [m for need, doc, score in found if (m := self._record(conn, need, doc, score)) is not None]
 
     def pending(self, channel: str, limit: int = 50) -> list[tuple[SavedNeed, NeedMatch]]:
         """Undelivered matches of open needs on `channel`, oldest first."""
-        with self._lock:
-            rows = self._conn.execute(
-                f"SELECT {', '.join('n.' + c for c in _NEED_COLUMNS.split(', '))},"
-                f" {', '.join('m.' + c for c in _MATCH_COLUMNS.split(', '))}"
-                " FROM need_matches m JOIN needs n ON n.id = m.need_id"
-                " WHERE m.sent IS NULL AND n.status='open' AND n.channel=? ORDER BY m.id LIMIT ?",
-                (channel, limit),
-            ).fetchall()
-        width = len(_NEED_COLUMNS.split(", "))
-        return [(_need(row[:width]), NeedMatch(*row[width:])) for row in rows]
+        query = (
+            select(*_NEED_COLUMNS, *_MATCH_COLUMNS)
+            .select_from(need_matches.join(needs, needs.c.id == need_matches.c.need_id))
+            .where(need_matches.c.sent.is_(None), needs.c.status == "open", needs.c.channel == channel)
+            .order_by(need_matches.c.id)
+            .limit(limit)
+        )
+        with self.database.read() as conn:
+            rows = conn.execute(query).all()
+        width = len(_NEED_COLUMNS)
+        return [(_need(tuple(row[:width])), NeedMatch(*row[width:])) for row in rows]
 
     def mark_sent(self, match_ids: Iterable[int]) -> None:
         ids = list(match_ids)
-        with self._lock:
-            self._conn.executemany(
-                "UPDATE need_matches SET sent=? WHERE id=? AND sent IS NULL", [(time.time(), i) for i in ids]
+        if not ids:
+            return
+        with self.database.write() as conn:
+            conn.execute(
+                update(need_matches)
+                .where(need_matches.c.id.in_(ids), need_matches.c.sent.is_(None))
+                .values(sent=time.time())
             )
 
     def close(self) -> None:
-        self._conn.close()
+        """Nothing to release: the database is the caller's."""
 
     # -- internals --------------------------------------------------------------------------------------------
-    def _record(self, need: SavedNeed, doc: KnowledgeDocument, score: float) -> NeedMatch | None:
-        with self._lock:
-            cur = self._conn.execute(
-                "INSERT OR IGNORE INTO need_matches (need_id, doc_id, title, url, score, created)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (need.id, doc.id, doc.title, doc.url or "", score, time.time()),
-            )
-        if cur.rowcount != 1 or cur.lastrowid is None:
+    def _record(self, conn: Connection, need: SavedNeed, doc: KnowledgeDocument, score: float) -> NeedMatch | None:
+        now = time.time()
+        row = {"need_id": need.id, "doc_id": doc.id, "title": doc.title, "url": doc.url or "", "score": score}
+        if self.database.insert_ignoring_duplicates(need_matches, [row | {"created": now}], conn) != 1:
             return None  # this need already heard of this document
-        return NeedMatch(cur.lastrowid, need.id, doc.id, doc.title, doc.url or "", score, time.time())
+        match_id = conn.execute(
+            select(need_matches.c.id).where(need_matches.c.need_id == need.id, need_matches.c.doc_id == doc.id)
+        ).scalar_one()
+        return NeedMatch(match_id, need.id, doc.id, doc.title, doc.url or "", score, now)
 
     def _open_needs(self) -> tuple[list[SavedNeed], np.ndarray]:
-        with self._lock:
-            rows = self._conn.execute(
-                f"SELECT {_NEED_COLUMNS}, embedding FROM needs WHERE status='open' ORDER BY id"
-            ).fetchall()
-        needs = [_need(row[:-1]) for row in rows]
+        with self.database.read() as conn:
+            rows = conn.execute(
+                select(*_NEED_COLUMNS, needs.c.embedding).where(needs.c.status == "open").order_by(needs.c.id)
+            ).all()
         if not rows:
             return [], np.zeros((0, 0), dtype=np.float32)
-        matrix = np.stack([np.frombuffer(row[-1], dtype=np.float32) for row in rows])
+        open_needs = [_need(tuple(row[:-1])) for row in rows]
+        matrix = np.stack([np.frombuffer(bytes(row[-1]), dtype=np.float32) for row in rows])
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        return needs, matrix / np.maximum(norms, 1e-12)
+        return open_needs, matrix / np.maximum(norms, 1e-12)
 
-    def _open_need(self, session_id: str, channel: str, chat_id: int | None, question: str) -> SavedNeed | None:
-        with self._lock:
-            row = self._conn.execute(
-                f"SELECT {_NEED_COLUMNS} FROM needs WHERE status='open' AND session_id=? AND channel=?"
-                " AND chat_id IS ? AND question=? ORDER BY id LIMIT 1",
-                (session_id, channel, chat_id, question),
-            ).fetchone()
-        return _need(row) if row else None
+    @staticmethod
+    def _open_need(
+        conn: Connection, session_id: str, channel: str, chat_id: int | None, question: str
+    ) -> SavedNeed | None:
+        t = needs.c
+        same_chat = t.chat_id.is_(None) if chat_id is None else t.chat_id == chat_id
+        row = conn.execute(
+            select(*_NEED_COLUMNS)
+            .where(t.status == "open", t.session_id == session_id, t.channel == channel, same_chat)
+            .where(t.question == question)
+            .order_by(t.id)
+            .limit(1)
+        ).first()
+        return _need(tuple(row)) if row else None
 
-    def _open_count(self, session_id: str) -> int:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT COUNT(*) FROM needs WHERE status='open' AND session_id=?", (session_id,)
-            ).fetchone()
-        return int(row[0])
+    @staticmethod
+    def _open_count(conn: Connection, session_id: str) -> int:
+        query = (
+            select(func.count()).select_from(needs).where(needs.c.status == "open", needs.c.session_id == session_id)
+        )
+        return int(conn.execute(query).scalar_one())
 
-    def _by_token(self, token: str) -> SavedNeed:
-        with self._lock:
-            row = self._conn.execute(f"SELECT {_NEED_COLUMNS} FROM needs WHERE token=?", (token or "",)).fetchone()
+    @staticmethod
+    def _by_token(conn: Connection, token: str) -> SavedNeed:
+        row = conn.execute(select(*_NEED_COLUMNS).where(needs.c.token == (token or ""))).first()
         if row is None:
             raise NotFound("No saved need has this token.")
-        return _need(row)
+        return _need(tuple(row))
 
 
 def _check(session_id: str, question: str, channel: str, chat_id: int | None) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -16,17 +15,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import yaml
+from sqlalchemy import insert, select, update
 
+from assistant.database import Database
 from assistant.errors import InvalidInput, NotFound
-from assistant.sqlite import open_db
+from assistant.schema import submissions
 from assistant.text.geo import country_code, region_of
 from assistant.text.language import SUPPORTED, detect_language
 from assistant.text.sdg import normalise_sdgs
 
 LIMITS = {"title": 200, "summary": 1000, "body": 20000, "contact": 200, "provider": 200, "url": 500}
 MAX_REASON_CHARS = 1000
-#: Added after the first release: opening an older file adds them.
-_OUTCOME_COLUMNS = {"chat_id": "INTEGER", "chat_language": "TEXT NOT NULL DEFAULT ''", "told": "REAL"}
 _EMAIL_OR_URL = re.compile(r"^(https?://\S+|[^@\s]+@[^@\s]+\.[^@\s]+|\+?[0-9 ()-]{6,30})$")
 
 
@@ -93,20 +92,12 @@ def validate_submission(data: dict) -> dict:
 
 
 class SubmissionQueue:
-    def __init__(self, path: Path, publish_dir: Path):
-        self.publish_dir = publish_dir
-        self._conn = open_db(
-            path,
-            (
-                "CREATE TABLE IF NOT EXISTS submissions (id TEXT PRIMARY KEY, data TEXT NOT NULL, status TEXT NOT NULL,"
-                " created REAL NOT NULL);"
-            ),
-        )
-        self._lock = threading.Lock()
-        present = {row[1] for row in self._conn.execute("PRAGMA table_info(submissions)")}
-        for column, kind in _OUTCOME_COLUMNS.items():
-            if column not in present:
-                self._conn.execute(f"ALTER TABLE submissions ADD COLUMN {column} {kind}")
+    """The moderation queue in the database's `submissions` table; approved documents are written under
+    `published_dir`. The database belongs to the caller (the composition root closes it)."""
+
+    def __init__(self, database: Database, published_dir: Path):
+        self.database = database
+        self.publish_dir = published_dir
 
     def submit(
         self, data: dict, source: str = "api", *, chat_id: int | None = None, chat_language: str = ""
@@ -114,72 +105,67 @@ class SubmissionQueue:
         """Queue a submission; `chat_id` (Telegram) is where its outcome is told, in `chat_language`."""
         clean = validate_submission(data)
         submission = Submission(id=f"sub-{uuid.uuid4().hex[:12]}", source=source, created=time.time(), **clean)
-        with self._lock:
-            self._conn.execute(
-                "INSERT INTO submissions (id, data, status, created, chat_id, chat_language)"
-                " VALUES (?, ?, 'pending', ?, ?, ?)",
-                (
-                    submission.id,
-                    json.dumps(submission.to_dict(), ensure_ascii=False),
-                    submission.created,
-                    chat_id,
-                    chat_language or "",
-                ),
+        with self.database.write() as conn:
+            conn.execute(
+                insert(submissions).values(
+                    id=submission.id,
+                    data=json.dumps(submission.to_dict(), ensure_ascii=False),
+                    status="pending",
+                    created=submission.created,
+                    chat_id=chat_id,
+                    chat_language=chat_language or "",
+                )
             )
         return submission
 
     def untold(self, limit: int = 50) -> list[tuple[Submission, int, str]]:
         """Decided submissions whose submitter's chat has not been told yet: (submission, chat id, language)."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT data, status, chat_id, chat_language FROM submissions WHERE chat_id IS NOT NULL"
-                " AND told IS NULL AND status IN ('approved', 'rejected') ORDER BY created LIMIT ?",
-                (limit,),
-            ).fetchall()
+        t = submissions.c
+        query = (
+            select(t.data, t.status, t.chat_id, t.chat_language)
+            .where(t.chat_id.is_not(None), t.told.is_(None), t.status.in_(("approved", "rejected")))
+            .order_by(t.created, t.id)
+            .limit(limit)
+        )
+        with self.database.read() as conn:
+            rows = conn.execute(query).all()
         return [
-            (Submission(**(json.loads(data) | {"status": status})), chat, lang) for data, status, chat, lang in rows
+            (Submission(**(json.loads(data) | {"status": status})), int(chat), lang)
+            for data, status, chat, lang in rows
         ]
 
     def mark_told(self, submission_id: str) -> None:
-        with self._lock:
-            self._conn.execute(
-                "UPDATE submissions SET told=? WHERE id=? AND told IS NULL", (time.time(), submission_id)
-            )
+        t = submissions.c
+        with self.database.write() as conn:
+            conn.execute(update(submissions).where(t.id == submission_id, t.told.is_(None)).values(told=time.time()))
 
     def get(self, submission_id: str) -> Submission:
-        with self._lock:
-            row = self._conn.execute("SELECT data, status FROM submissions WHERE id=?", (submission_id,)).fetchone()
+        t = submissions.c
+        with self.database.read() as conn:
+            row = conn.execute(select(t.data, t.status).where(t.id == submission_id)).first()
         if row is None:
             raise NotFound(f"No submission '{submission_id}'.")
-        data = json.loads(row[0])
-        data["status"] = row[1]
-        return Submission(**data)
+        return _submission(row[0], row[1])
 
     def list(self, status: str | None = "pending") -> list[Submission]:
-        with self._lock:
-            if status:
-                rows = self._conn.execute(
-                    "SELECT data, status FROM submissions WHERE status=? ORDER BY created", (status,)
-                ).fetchall()
-            else:
-                rows = self._conn.execute("SELECT data, status FROM submissions ORDER BY created").fetchall()
-        out = []
-        for data, row_status in rows:
-            item = json.loads(data)
-            item["status"] = row_status
-            out.append(Submission(**item))
-        return out
+        t = submissions.c
+        query = select(t.data, t.status).order_by(t.created, t.id)
+        if status:
+            query = query.where(t.status == status)
+        with self.database.read() as conn:
+            rows = conn.execute(query).all()
+        return [_submission(data, row_status) for data, row_status in rows]
 
     def _set_status(self, submission_id: str, status: str, reason: str = "") -> None:
-        decided = self.get(submission_id)
-        decided.reason, decided.decided = reason, time.time()
-        data = json.dumps(decided.to_dict(), ensure_ascii=False)
-        with self._lock:
-            cur = self._conn.execute(
-                "UPDATE submissions SET status=?, data=? WHERE id=?", (status, data, submission_id)
-            )
-        if cur.rowcount == 0:
-            raise NotFound(f"No submission '{submission_id}'.")
+        t = submissions.c
+        with self.database.write() as conn:  # read, then write, in one transaction: no other decision in between
+            row = conn.execute(select(t.data, t.status).where(t.id == submission_id)).first()
+            if row is None:
+                raise NotFound(f"No submission '{submission_id}'.")
+            decided = _submission(row[0], row[1])
+            decided.reason, decided.decided = reason, time.time()
+            data = json.dumps(decided.to_dict(), ensure_ascii=False)
+            conn.execute(update(submissions).where(t.id == submission_id).values(status=status, data=data))
 
     def _pending(self, submission_id: str) -> Submission:
         sub = self.get(submission_id)
@@ -237,4 +223,9 @@ class SubmissionQueue:
         self._set_status(submission_id, "rejected", reason)
 
     def close(self) -> None:
-        self._conn.close()
+        """Nothing to release: the database is the caller's."""
+
+
+def _submission(data: str, status: str) -> Submission:
+    """A stored row's submission; the status column is the authority (the JSON keeps the one it was written with)."""
+    return Submission(**(json.loads(data) | {"status": status}))

@@ -22,12 +22,13 @@ from typing import Any
 
 from llama_index.core import Document
 from llama_index.core.ingestion import DocstoreStrategy, IngestionPipeline
-from llama_index.core.schema import BaseNode, TransformComponent
+from llama_index.core.schema import BaseNode, MetadataMode, TransformComponent
 from pydantic import PrivateAttr
 
 from assistant.errors import NotFound
 from assistant.knowledge.chunking import StructuredSplitter
 from assistant.knowledge.documents import NON_EMBEDDED_KEYS, KnowledgeDocument
+from assistant.knowledge.embeddings import second_passage
 from assistant.knowledge.loaders import load_paths
 from assistant.knowledge.loaders.csv_mapping import CsvMapping
 from assistant.knowledge.store import KnowledgeStore, data_dir_guard
@@ -121,19 +122,25 @@ class _EmbedInSteps(TransformComponent):
     """The embedding step, one model batch at a time, reporting each to `report`."""
 
     _model: Any = PrivateAttr()
+    _second: Any = PrivateAttr(default=None)
     report: Any = None
 
-    def __init__(self, model, **kwargs):
+    def __init__(self, model, second=None, **kwargs):
         super().__init__(**kwargs)
         self._model = model
+        self._second = second
 
     def __call__(self, nodes, **kwargs):
         nodes = list(nodes)
         step = max(1, int(getattr(self._model, "embed_batch_size", 32)))
         for start in range(0, len(nodes), step):
-            self._model(nodes[start : start + step])
+            batch = nodes[start : start + step]
+            self._model(batch)
+            if self._second is not None:  # into its cache, so that the next search snapshot finds them there
+                texts = [second_passage(n.metadata.get("title", ""), n.get_content(MetadataMode.NONE)) for n in batch]
+                self._second.get_text_embedding_batch(texts)
             if self.report:
-                self.report(len(nodes[start : start + step]))
+                self.report(len(batch))
         return nodes
 
 
@@ -193,11 +200,13 @@ def _within(source: str, scopes: list[Path]) -> bool:
 
 
 class Ingestor:
-    def __init__(self, store: KnowledgeStore, embed_model, chunk: ChunkSettings):
+    def __init__(self, store: KnowledgeStore, embed_model, chunk: ChunkSettings, *, second_model=None):
+        """`second_model`: the second encoder whose ranking joins the search's fusion; each new chunk is embedded
+        by it too (into its cache), so that a server's next snapshot does not pay for it."""
         self.store = store
         self.embed_model = embed_model
         self._presplit = _Presplit(build_splitter(chunk))
-        self._embed = _EmbedInSteps(embed_model)
+        self._embed = _EmbedInSteps(embed_model, second_model)
         # The two steps hold one run's chunks and progress: runs in one process (approvals from two API workers)
         # take turns.
         self._run_lock = threading.Lock()

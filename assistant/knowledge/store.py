@@ -5,8 +5,6 @@ from __future__ import annotations
 import errno
 import json
 import logging
-import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,35 +16,27 @@ from llama_index.core.storage.docstore.keyval_docstore import KVDocumentStore
 from llama_index.core.storage.kvstore.types import DEFAULT_COLLECTION, BaseKVStore
 from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from llama_index.vector_stores.chroma import ChromaVectorStore
+from sqlalchemy import delete, select, update
 
 from assistant.errors import DataDirError, GalaxyError, IndexModelMismatch, StoreUnavailable
+from assistant.schema import kv as kv_table
 from assistant.settings import ChromaSettings, Settings
-from assistant.sqlite import open_db
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
     from chromadb.api.types import Metadata
 
+    from assistant.database import Database
+
 log = logging.getLogger(__name__)
 
 
-class SQLiteKVStore(BaseKVStore):
-    """llama-index key-value store on SQLite: every write is one transaction, so a killed process loses nothing
-    it has acknowledged and never leaves half a value."""
+class DatabaseKVStore(BaseKVStore):
+    """llama-index key-value store on the project's database (SQLite or PostgreSQL): every write is one
+    transaction, so a killed process loses nothing it has acknowledged and never leaves half a value."""
 
-    def __init__(self, path: Path):
-        self._conn = open_db(
-            path,
-            (
-                "CREATE TABLE IF NOT EXISTS kv (collection TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
-                " PRIMARY KEY (collection, key));"
-            ),
-        )
-        self._lock = threading.RLock()
-
-    @property
-    def connection(self) -> sqlite3.Connection:
-        return self._conn
+    def __init__(self, database: Database):
+        self.database = database
 
     def put(self, key: str, val: dict, collection: str = DEFAULT_COLLECTION) -> None:
         self.put_all([(key, val)], collection=collection)
@@ -57,64 +47,58 @@ class SQLiteKVStore(BaseKVStore):
     def put_all(
         self, kv_pairs: list[tuple[str, dict]], collection: str = DEFAULT_COLLECTION, batch_size: int = 1
     ) -> None:
-        rows = [(collection, k, json.dumps(v, ensure_ascii=False)) for k, v in kv_pairs]
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._conn.executemany("INSERT OR REPLACE INTO kv (collection, key, value) VALUES (?, ?, ?)", rows)
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        rows = [{"collection": collection, "key": k, "value": json.dumps(v, ensure_ascii=False)} for k, v in kv_pairs]
+        with self.database.write() as conn:
+            self.database.upsert(kv_table, rows, conn, keys=("collection", "key"))
 
     async def aput_all(self, kv_pairs, collection: str = DEFAULT_COLLECTION, batch_size: int = 1) -> None:
         self.put_all(kv_pairs, collection, batch_size)
 
     def get(self, key: str, collection: str = DEFAULT_COLLECTION) -> dict | None:
-        with self._lock:
-            row = self._conn.execute("SELECT value FROM kv WHERE collection=? AND key=?", (collection, key)).fetchone()
-        return json.loads(row[0]) if row else None
+        with self.database.read() as conn:
+            value = conn.execute(
+                select(kv_table.c.value).where(kv_table.c.collection == collection, kv_table.c.key == key)
+            ).scalar()
+        return json.loads(value) if value is not None else None
 
     async def aget(self, key: str, collection: str = DEFAULT_COLLECTION) -> dict | None:
         return self.get(key, collection)
 
     def get_all(self, collection: str = DEFAULT_COLLECTION) -> dict[str, dict]:
-        with self._lock:
-            rows = self._conn.execute("SELECT key, value FROM kv WHERE collection=?", (collection,)).fetchall()
+        with self.database.read() as conn:
+            rows = conn.execute(
+                select(kv_table.c.key, kv_table.c.value).where(kv_table.c.collection == collection)
+            ).all()
         return {k: json.loads(v) for k, v in rows}
 
     async def aget_all(self, collection: str = DEFAULT_COLLECTION) -> dict[str, dict]:
         return self.get_all(collection)
 
     def increment(self, key: str, collection: str) -> int:
-        """Add one to the counter `key` in one transaction, so concurrent writers never lose a bump."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                row = self._conn.execute(
-                    "SELECT value FROM kv WHERE collection=? AND key=?", (collection, key)
-                ).fetchone()
-                n = (int(json.loads(row[0])["n"]) if row else 0) + 1
-                self._conn.execute(
-                    "INSERT OR REPLACE INTO kv (collection, key, value) VALUES (?, ?, ?)",
-                    (collection, key, json.dumps({"n": n})),
-                )
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        """Add one to the counter `key` in one transaction, so concurrent writers (other processes, other
+        replicas) never lose a bump: the row is created if absent, then read under a row lock."""
+        where = (kv_table.c.collection == collection, kv_table.c.key == key)
+        with self.database.write() as conn:
+            self.database.insert_ignoring_duplicates(
+                kv_table, [{"collection": collection, "key": key, "value": json.dumps({"n": 0})}], conn
+            )
+            value = conn.execute(select(kv_table.c.value).where(*where).with_for_update()).scalar_one()
+            n = int(json.loads(value)["n"]) + 1
+            conn.execute(update(kv_table).where(*where).values(value=json.dumps({"n": n})))
         return n
 
     def delete(self, key: str, collection: str = DEFAULT_COLLECTION) -> bool:
-        with self._lock:
-            cur = self._conn.execute("DELETE FROM kv WHERE collection=? AND key=?", (collection, key))
-        return cur.rowcount > 0
+        with self.database.write() as conn:
+            result = conn.execute(delete(kv_table).where(kv_table.c.collection == collection, kv_table.c.key == key))
+        return bool(result.rowcount)
 
     async def adelete(self, key: str, collection: str = DEFAULT_COLLECTION) -> bool:
         return self.delete(key, collection)
 
-    def close(self) -> None:
-        self._conn.close()
+    def clear(self) -> None:
+        """Forget every entry (the index is being rebuilt)."""
+        with self.database.write() as conn:
+            conn.execute(delete(kv_table))
 
 
 class UpsertChromaVectorStore(ChromaVectorStore):
@@ -214,7 +198,7 @@ class KnowledgeStore:
     client: Any
     collection: Any
     vector_store: UpsertChromaVectorStore
-    kv: SQLiteKVStore
+    kv: DatabaseKVStore
     docstore: KVDocumentStore
     model_name: str
     dim: int
@@ -281,11 +265,10 @@ class KnowledgeStore:
                 raise StoreUnavailable(f"Chroma: {exc}") from exc
             raise
 
-    def close(self) -> None:
-        self.kv.close()
 
-
-def open_store(settings: Settings, model_name: str, dim: int, *, create: bool = True) -> KnowledgeStore:
+def open_store(
+    settings: Settings, database: Database, model_name: str, dim: int, *, create: bool = True
+) -> KnowledgeStore:
     """Open (or create) the collection; refuse an index built with another embedding model."""
     ensure_data_dir(settings.data_dir)
     client = build_chroma_client(settings)
@@ -308,25 +291,20 @@ def open_store(settings: Settings, model_name: str, dim: int, *, create: bool = 
     index_model, index_dim = meta.get("embedding_model"), meta.get("embedding_dim")
     if index_model and (index_model != model_name or int(index_dim or 0) != dim):
         raise IndexModelMismatch(str(index_model), int(index_dim or 0), model_name, dim)
-    kv = SQLiteKVStore(settings.docstore_path)
-    docstore = KVDocumentStore(kv, namespace=f"galaxy-{name}")
+    kv_store = DatabaseKVStore(database)
+    docstore = KVDocumentStore(kv_store, namespace=f"galaxy-{name}")
     vector_store = UpsertChromaVectorStore(chroma_collection=collection)
-    store = KnowledgeStore(client, collection, vector_store, kv, docstore, model_name, dim, settings.data_dir)
+    store = KnowledgeStore(client, collection, vector_store, kv_store, docstore, model_name, dim, settings.data_dir)
     store.server_mode = settings.chroma.mode == "server"
     store.settings = settings
     return store
 
 
-def drop_index(settings: Settings) -> None:
-    """Delete the collection and the docstore (used by `ingest --rebuild`)."""
+def drop_index(settings: Settings, database: Database) -> None:
+    """Delete the collection and the docstore's entries (used by `ingest --rebuild`)."""
     client = build_chroma_client(settings)
     try:
         client.delete_collection(settings.chroma.collection)
     except Exception:  # absent already
         log.debug("no collection to drop")
-    for path in (
-        settings.docstore_path,
-        Path(str(settings.docstore_path) + "-wal"),
-        Path(str(settings.docstore_path) + "-shm"),
-    ):
-        path.unlink(missing_ok=True)
+    DatabaseKVStore(database).clear()

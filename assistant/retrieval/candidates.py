@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -25,23 +25,29 @@ class Candidates:
     lexical: list[LexicalHit]
     #: The documents from the places the question names (they get the country boost).
     place_docs: set[str]
+    #: The second encoder's dense ranking (empty when the snapshot has no second vectors).
+    second: list[DenseHit] = field(default_factory=list)
 
 
-def dense_scored(snap: Snapshot, vector: list[float], allowed: set[str] | None, n: int) -> list[DenseHit]:
+def dense_scored(
+    snap: Snapshot, vector: list[float], allowed: set[str] | None, n: int, matrix: np.ndarray | None = None
+) -> list[DenseHit]:
     """(chunk id, ranking score, cosine) of the n best chunks, by an exact scan.
 
     The ranking score is the cosine minus the question's mean cosine to all chunks in the chunk's language.
     A multilingual model scores any text in the question's own language higher, relevant or not: a French
     question about an English record met French records first. Centring each language's scores removes that
     bonus without labels (find MRR@10, development / held-out: 0.903 / 0.588 without, 0.957 / 0.710 with;
-    within a place's documents the search goes back to plain cosine, see `gather`).
+    within a place's documents the search goes back to plain cosine, see `gather`). `matrix`: another
+    encoder's vectors of the same chunks (the snapshot's second matrix) instead of the store's.
     """
     chunks, ordinal, group = snap.chunks, snap.doc_ordinal, snap.language_group
-    if not chunks or snap.matrix.size == 0 or (allowed is not None and not allowed):
+    matrix = snap.matrix if matrix is None else matrix
+    if not chunks or matrix.size == 0 or (allowed is not None and not allowed):
         return []
     # einsum, not BLAS: a threaded matrix-vector product leaves OpenBLAS threads spinning, which halved the
     # speed of the next query embedding on 2 cores; a single-threaded scan of this size takes under a millisecond.
-    sims = np.einsum("ij,j->i", snap.matrix, np.asarray(vector, dtype=np.float32))
+    sims = np.einsum("ij,j->i", matrix, np.asarray(vector, dtype=np.float32))
     sizes = snap.language_group_sizes
     means = np.bincount(group, weights=sims, minlength=len(sizes)) / np.maximum(sizes, 1)
     means[-1] = sims.mean()
@@ -103,6 +109,7 @@ def gather(
     places: set[str],
     sdgs: list[int],
     nearby: frozenset[str] = frozenset(),
+    second_vector: list[float] | None = None,
 ) -> Candidates:
     """Dense and lexical candidates for one query; `places` are the country codes the question names (none
     when query understanding is off), `sdgs` the goals it names, `nearby` the countries around the named ones
@@ -116,4 +123,7 @@ def gather(
         seen = {cid for cid, _, _ in dense}
         dense += [hit for hit in dense_scored(snap, vector, around, FACET_CANDIDATES) if hit[0] not in seen]
         dense.sort(key=lambda x: -x[2])
-    return Candidates(dense, lexical(snap, query_stems, allowed, CANDIDATES), place_docs)
+    second = []
+    if second_vector is not None and snap.second_matrix.size:
+        second = dense_scored(snap, second_vector, allowed, CANDIDATES, matrix=snap.second_matrix)
+    return Candidates(dense, lexical(snap, query_stems, allowed, CANDIDATES), place_docs, second)

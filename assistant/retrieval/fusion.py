@@ -33,7 +33,13 @@ class Fused:
     dense_sim: dict[int, float]
 
 
-def fuse(chunk_index: dict[str, int], candidates: Candidates, dense_weight: float, lexical_weight: float) -> Fused:
+def fuse(
+    chunk_index: dict[str, int],
+    candidates: Candidates,
+    dense_weight: float,
+    lexical_weight: float,
+    second_weight: float = 0.0,
+) -> Fused:
     fused = Fused({}, {})
     for rank, (cid, _, sim) in enumerate(candidates.dense):
         idx = chunk_index.get(cid)
@@ -43,6 +49,10 @@ def fuse(chunk_index: dict[str, int], candidates: Candidates, dense_weight: floa
         fused.dense_sim[idx] = sim
     for rank, (idx, _score) in enumerate(candidates.lexical):
         fused.scores[idx] = fused.scores.get(idx, 0.0) + lexical_weight / (RRF_K + rank + 1)
+    for rank, (cid, _, _sim) in enumerate(candidates.second if second_weight else []):
+        idx = chunk_index.get(cid)
+        if idx is not None:
+            fused.scores[idx] = fused.scores.get(idx, 0.0) + second_weight / (RRF_K + rank + 1)
     return fused
 
 

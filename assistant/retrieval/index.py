@@ -7,15 +7,19 @@ index while the next one is being built."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from assistant.errors import StoreUnavailable
 from assistant.knowledge.documents import KnowledgeDocument
+from assistant.knowledge.embeddings import second_passage
 from assistant.text.geo import country_name
 from assistant.text.textproc import multilingual_stems, stems
+
+if TYPE_CHECKING:
+    from llama_index.core.base.embeddings.base import BaseEmbedding
 
 #: Below this many chunks a language's mean similarity is too noisy to centre on; such chunks use the mean of all.
 MIN_CHUNKS_FOR_LANGUAGE_MEAN = 20
@@ -48,6 +52,8 @@ class Snapshot:
     doc_stems: dict[str, set[str]]
     vocabulary: set[str]
     bm25: Any | None
+    #: one unit-length embedding per chunk by the second encoder (`second_opinion`), or empty: not fused
+    second_matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
 
     def query_stems(self, query: str, language: str) -> list[str]:
         """The query's stems in its own language and in every language of the knowledge base, once each."""
@@ -55,8 +61,9 @@ class Snapshot:
         return list(dict.fromkeys(multilingual_stems(query, languages)))
 
 
-def build_snapshot(kb) -> Snapshot:
-    """Read the knowledge base's documents and the store's chunks and vectors into a new snapshot."""
+def build_snapshot(kb, second: BaseEmbedding | None = None) -> Snapshot:
+    """Read the knowledge base's documents and the store's chunks and vectors into a new snapshot; with
+    `second`, also each chunk's vector by that model (through its cache: only new chunks are embedded)."""
     documents = kb.documents()
     try:
         data = kb.store.collection.get(include=["documents", "metadatas", "embeddings"])
@@ -83,7 +90,15 @@ def build_snapshot(kb) -> Snapshot:
         doc_stems=doc_stems,
         vocabulary=set().union(*doc_stems.values()) if doc_stems else set(),
         bm25=_bm25_index(chunks, documents),
+        second_matrix=_second_matrix(second, chunks, documents),
     )
+
+
+def _second_matrix(model: BaseEmbedding | None, chunks: list[Chunk], documents: dict) -> np.ndarray:
+    if model is None or not chunks:
+        return np.zeros((0, 0), dtype=np.float32)
+    texts = [second_passage(documents[c.doc_id].title, c.text) for c in chunks]
+    return _unit_rows(model.get_text_embedding_batch(texts), list(range(len(texts))))
 
 
 def _known_chunks(data: dict, documents: dict[str, KnowledgeDocument]) -> tuple[list[Chunk], list[int]]:

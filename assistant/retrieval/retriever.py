@@ -28,6 +28,7 @@ from assistant.retrieval.fusion import RRF_K, Boosts, Ranked, best_per_document,
 from assistant.retrieval.index import MIN_CHUNKS_FOR_LANGUAGE_MEAN, Chunk, Snapshot, build_snapshot
 from assistant.retrieval.query import QueryAnalysis
 from assistant.retrieval.results import Hit, SearchResult, build_hits, mark_places
+from assistant.retrieval.second_opinion import SecondOpinion
 from assistant.retrieval.signals import add_signals, is_relevant
 from assistant.text.textproc import stems
 
@@ -70,8 +71,21 @@ def _best_of(sims: dict[int, float], chunk_index: dict[str, int], more: list[can
 class Retriever:
     """Built once from the knowledge base; `refresh()` after ingesting to pick up new chunks."""
 
-    def __init__(self, kb, *, dense_weight: float = 1.0, lexical_weight: float = LEXICAL_WEIGHT):
+    def __init__(
+        self,
+        kb,
+        *,
+        dense_weight: float = 1.0,
+        lexical_weight: float = LEXICAL_WEIGHT,
+        second_opinion: SecondOpinion | None = None,
+        second_weight: float = 0.0,
+    ):
         self.kb = kb
+        #: Another encoder consulted by the relevance gate, when this model's profile names one; with
+        #: `second_weight`, its ranking of the chunks also joins the fusion.
+        self.second_opinion = second_opinion
+        self.second_weight = second_weight if second_opinion is not None else 0.0
+        self._second_query_cache: OrderedDict[str, list[float]] = OrderedDict()
         self.dense_weight = dense_weight
         self.lexical_weight = lexical_weight
         self._lock = threading.RLock()
@@ -89,7 +103,8 @@ class Retriever:
         # refreshes themselves are serialised so an older build never replaces a newer one.
         with self._refresh_lock:
             self.kb.invalidate()
-            snapshot = build_snapshot(self.kb)
+            fused = self.second_opinion.model if self.second_opinion is not None and self.second_weight else None
+            snapshot = build_snapshot(self.kb, fused)
             with self._lock:
                 self._snapshot = snapshot
 
@@ -132,15 +147,24 @@ class Retriever:
         return understanding.understand(question, condensed, language)
 
     def embed_query(self, text: str) -> list[float]:
+        return self._cached_query(self._query_cache, self.kb.embed_model, text)
+
+    def embed_second(self, text: str) -> list[float] | None:
+        """The question by the second encoder, when its ranking joins the fusion."""
+        if not self.second_weight or self.second_opinion is None:
+            return None
+        return self._cached_query(self._second_query_cache, self.second_opinion.model, text)
+
+    def _cached_query(self, cache: OrderedDict[str, list[float]], model, text: str) -> list[float]:
         with self._lock:
-            if text in self._query_cache:
-                self._query_cache.move_to_end(text)
-                return self._query_cache[text]
-        vector = self.kb.embed_model.get_query_embedding(text)
+            if text in cache:
+                cache.move_to_end(text)
+                return cache[text]
+        vector = model.get_query_embedding(text)
         with self._lock:
-            self._query_cache[text] = vector
-            if len(self._query_cache) > QUERY_CACHE_SIZE:
-                self._query_cache.popitem(last=False)
+            cache[text] = vector
+            if len(cache) > QUERY_CACHE_SIZE:
+                cache.popitem(last=False)
         return vector
 
     # -- candidates (also used by the benchmarks and tests) ----------------------------------------------------
@@ -179,8 +203,9 @@ class Retriever:
         query_stems = snap.query_stems(searched, analysis.language)
         nearby = preference.neighbours if preference else frozenset()
         vector = self.embed_query(searched)
-        found = candidates.gather(snap, vector, query_stems, allowed, named, analysis.sdgs, nearby)
-        fused = fuse(snap.chunk_index, found, self.dense_weight, self.lexical_weight)
+        second = self.embed_second(searched) if snap.second_matrix.size else None
+        found = candidates.gather(snap, vector, query_stems, allowed, named, analysis.sdgs, nearby, second)
+        fused = fuse(snap.chunk_index, found, self.dense_weight, self.lexical_weight, self.second_weight)
         boosted_places = set() if preference else found.place_docs
         boosts = Boosts.for_query(query, analysis, boosted_places, bool(named), use_query_understanding)
         ranked = rank_documents(best_per_document(fused.scores, snap.chunks), snap.documents, boosts)
@@ -248,4 +273,6 @@ class Retriever:
         """Whether the result shows the knowledge base holds something on the question, by this embedding
         model's thresholds (a question about anything else is refused, not answered from the closest passages)."""
         docs_in_language = self.snapshot.language_counts.get(result.analysis.language, 0)
-        return is_relevant(result, self.profile.relevance, docs_in_language)
+        opinion = self.second_opinion
+        ask = (lambda: opinion.similarity(result.analysis.text, result.hits)) if opinion is not None else None
+        return is_relevant(result, self.profile.relevance, docs_in_language, ask)

@@ -4,6 +4,7 @@ the knowledge base has never seen), and the reading of them against the embeddin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -43,13 +44,24 @@ def add_signals(
         result.unknown_ratio = sum(1 for w in own_stems if w not in vocabulary) / len(own_stems)
 
 
-def is_relevant(result: SearchResult, limits: RelevanceThresholds, docs_in_language: int = 0) -> bool:
+def is_relevant(
+    result: SearchResult,
+    limits: RelevanceThresholds,
+    docs_in_language: int = 0,
+    second_opinion: Callable[[], float] | None = None,
+) -> bool:
     """Whether the result shows the knowledge base holds something on the question; `docs_in_language` is how
-    many documents it holds in the question's language (its vocabulary is trusted past MIN_DOCS_FOR_VOCABULARY)."""
+    many documents it holds in the question's language (its vocabulary is trusted past MIN_DOCS_FOR_VOCABULARY).
+    A question this model's thresholds would refuse is still answered when, with `second_opinion` (another
+    model's best cosine, asked only then) and a threshold for it, the sum of both models' similarities reaches it."""
     if not result.hits:
         return False
     if docs_in_language >= MIN_DOCS_FOR_VOCABULARY and result.unknown_ratio >= MAX_UNKNOWN_RATIO:
         return False
     if result.top_dense >= limits.dense:
         return True
-    return result.top_dense >= limits.dense_with_words and result.top_coverage >= limits.coverage
+    if result.top_dense >= limits.dense_with_words and result.top_coverage >= limits.coverage:
+        return True
+    if second_opinion is None or limits.with_second_opinion is None:
+        return False
+    return result.top_dense + second_opinion() >= limits.with_second_opinion

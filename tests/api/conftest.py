@@ -13,7 +13,7 @@ import pytest
 import uvicorn
 import yaml
 
-from tests.conftest import free_port, write_doc
+from tests.conftest import free_port, sqlite_database, write_doc
 
 XSS_TITLE = '<img src=x onerror="window.__xss=1"> Mangrove beekeeping cooperative'
 XSS_BODY = (
@@ -135,16 +135,16 @@ def corpus_server(corpus_services, tmp_path_factory):
     from assistant.community.submissions import SubmissionQueue
 
     private = tmp_path_factory.mktemp("api-writes")
+    database = sqlite_database(private / "galaxy.sqlite3")
     services = dataclasses.replace(
         with_api(corpus_services, rate_limit_per_minute=0, cors_origins=["https://partner.example"]),
-        feedback=FeedbackStore(private / "feedback.sqlite3"),
-        submissions=SubmissionQueue(private / "submissions.sqlite3", private / "submissions"),
+        feedback=FeedbackStore(database),
+        submissions=SubmissionQueue(database, private / "submissions"),
     )
     with serve(services) as server:
         server.services = services
         yield server
-    services.feedback.close()
-    services.submissions.close()
+    database.close()
 
 
 @pytest.fixture

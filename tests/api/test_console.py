@@ -95,8 +95,9 @@ def submit(http: httpx.Client, **changes) -> str:
 
 
 def introduce(http: httpx.Client, **changes) -> httpx.Response:
+    """An introduction asked from a real conversation (the server takes none from a session it did not start)."""
     body = {
-        "session_id": "s-intro",
+        "session_id": ask(http, "How do solar water kiosks work?")["session_id"],
         "target_kind": "solution",
         "target_id": "sol-ken-water-kiosks",
         "target_name": "Solar water kiosks in Kisumu",

@@ -103,11 +103,11 @@ def test_acknowledged_writes_survive_kill_9(tmp_path, small_corpus):
         t.join(timeout=30)
     assert len(acknowledged_feedback) >= 20 and len(acknowledged_submissions) >= 20
 
-    with sqlite3.connect(data / "feedback.sqlite3") as conn:
+    with sqlite3.connect(data / "galaxy.sqlite3") as conn:
         rows = dict(conn.execute("SELECT id, comment FROM feedback").fetchall())
     assert set(acknowledged_feedback) <= set(rows)
     assert all(comment == "x" * 200 for comment in rows.values())  # no half-written row
-    with sqlite3.connect(data / "submissions.sqlite3") as conn:
+    with sqlite3.connect(data / "galaxy.sqlite3") as conn:
         stored = {row[0] for row in conn.execute("SELECT id FROM submissions").fetchall()}
     assert set(acknowledged_submissions) <= stored
 

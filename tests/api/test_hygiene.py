@@ -12,11 +12,13 @@ import time
 
 import httpx
 import pytest
+from sqlalchemy import update
 from telegram.error import InvalidToken
 
 from api.housekeeping import prune_forever
 from assistant.answers.conversation import ConversationStore
 from assistant.logsafe import RedactSecrets
+from assistant.schema import turns
 from tests.api.conftest import serve, with_api
 
 TOKEN = "123456:telegram-secret-9zz"
@@ -116,11 +118,14 @@ def test_connections_beyond_the_cap_get_503(strict_server):
 
 # -- retention ------------------------------------------------------------------------------------------------
 def age(store: ConversationStore, session_id: str, days: float) -> None:
-    store._conn.execute("UPDATE turns SET created = created - ? WHERE session_id = ?", (days * 86_400, session_id))
+    with store.database.write() as conn:
+        conn.execute(
+            update(turns).where(turns.c.session_id == session_id).values(created=turns.c.created - days * 86_400)
+        )
 
 
-def test_old_conversations_are_pruned(tmp_path):
-    store = ConversationStore(tmp_path / "c.sqlite3")
+def test_old_conversations_are_pruned(database):
+    store = ConversationStore(database)
     for sid in ("old", "recent"):
         store.add(sid, "user", "a question")
         store.add(sid, "assistant", "an answer", {"answer_id": f"{sid}-1"})
@@ -138,8 +143,8 @@ def test_old_conversations_are_pruned(tmp_path):
     assert len(store.history("old")) == 1
 
 
-def test_the_server_prunes_in_the_background(sandbox_services, tmp_path):
-    store = ConversationStore(tmp_path / "conversations.sqlite3")
+def test_the_server_prunes_in_the_background(sandbox_services, database):
+    store = ConversationStore(database)
     store.add("stale", "user", "a question from long ago")
     age(store, "stale", 8)
     store.add("fresh", "user", "a question from today")
@@ -156,8 +161,8 @@ def test_the_server_prunes_in_the_background(sandbox_services, tmp_path):
     assert store.history("stale") == [] and len(store.history("fresh")) == 1
 
 
-def test_no_retention_keeps_everything(tmp_path):
-    store = ConversationStore(tmp_path / "c.sqlite3")
+def test_no_retention_keeps_everything(database):
+    store = ConversationStore(database)
     store.add("ancient", "user", "a question")
     age(store, "ancient", 4000)
     asyncio.run(prune_forever(store, retention_days=0))  # returns at once: nothing to do

@@ -4,26 +4,12 @@ snapshot, whatever needs the store itself (publishing a submission) gets 503 wit
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import httpx
 import pytest
 
 from tests.api.conftest import serve
-from tests.conftest import free_port, wait_until_ok
-
-
-def start_chroma(path: Path, port: int) -> subprocess.Popen:
-    chroma = Path(sys.executable).with_name("chroma")
-    proc = subprocess.Popen(
-        [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_until_ok(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=60, proc=proc)
-    return proc
+from tests.conftest import free_port
+from tests.real_servers import start_chroma
 
 
 @pytest.mark.slow

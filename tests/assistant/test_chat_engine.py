@@ -8,7 +8,7 @@ import uuid
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
-from assistant.answers.chat_engine import GalaxyChatEngine, HybridRetriever, SQLiteChatStore
+from assistant.answers.chat_engine import ConversationChatStore, GalaxyChatEngine, HybridRetriever
 
 
 def test_chat_engine_answers_with_cited_source_nodes_and_remembers(corpus_services):
@@ -49,7 +49,7 @@ def test_chat_engine_streams_in_order_and_in_the_askers_language(corpus_services
 
 
 def test_chat_store_shares_the_conversation_store(corpus_services):
-    store = SQLiteChatStore(corpus_services.conversations)
+    store = ConversationChatStore(corpus_services.conversations)
     session = f"store-{uuid.uuid4().hex}"
     store.add_message(session, ChatMessage(role=MessageRole.USER, content="Bonjour"))
     store.add_message(session, ChatMessage(role=MessageRole.ASSISTANT, content="Salut", additional_kwargs={"n": 1}))
@@ -71,7 +71,7 @@ def test_llama_index_condense_plus_context_engine_runs_on_our_retriever_and_memo
 
     session = f"cpc-{uuid.uuid4().hex}"
     memory = ChatMemoryBuffer.from_defaults(
-        chat_store=SQLiteChatStore(corpus_services.conversations), chat_store_key=session, token_limit=3000
+        chat_store=ConversationChatStore(corpus_services.conversations), chat_store_key=session, token_limit=3000
     )
     engine = CondensePlusContextChatEngine.from_defaults(
         retriever=HybridRetriever(corpus_services.retriever, k=2), llm=MockLLM(), memory=memory

@@ -12,6 +12,7 @@ from assistant.answers.conversation import ConversationStore
 from assistant.answers.engine import AnswerEngine
 from assistant.answers.llm import OpenAICompatibleLLM
 from assistant.settings import LLMSettings
+from tests.conftest import sqlite_database
 from tests.fakes.openai_server import FakeOpenAI
 
 
@@ -210,18 +211,22 @@ def test_llm_down_or_hanging_falls_back_within_the_timeout(corpus_services, mode
         elapsed = time.monotonic() - started
     assert elapsed < 6
     assert answer.mode == "extractive" and answer.grounded and answer.citations
-    assert answer.note and "did not answer in time" in answer.note
+    assert answer.note and "could not answer just now" in answer.note
 
 
 def test_conversation_store_survives_reopen(tmp_path):
-    store = ConversationStore(tmp_path / "c.sqlite3")
+    database = sqlite_database(tmp_path / "galaxy.sqlite3")
+    store = ConversationStore(database)
     store.add("s1", "user", "bonjour")
     store.add("s1", "assistant", "salut", {"answer_id": "a1"})
     store.close()
-    reopened = ConversationStore(tmp_path / "c.sqlite3")
+    database.close()
+    database = sqlite_database(tmp_path / "galaxy.sqlite3")  # a restart
+    reopened = ConversationStore(database)
     history = reopened.history("s1")
     assert [(t.role, t.content) for t in history] == [("user", "bonjour"), ("assistant", "salut")]
     assert history[1].meta == {"answer_id": "a1"}
+    database.close()
 
 
 INJECTIONS = [

@@ -101,8 +101,8 @@ def test_parse_since_and_week_of():
     assert week_of(MONDAY + 6 * DAY + 3600) == "2025-12-01"
 
 
-def test_conversation_exchanges_pair_each_answer_with_its_question(tmp_path):
-    store = ConversationStore(tmp_path / "c.sqlite3")
+def test_conversation_exchanges_pair_each_answer_with_its_question(database):
+    store = ConversationStore(database)
     store.add("s1", "user", "first?")
     store.add("s2", "user", "other?")
     store.add("s1", "assistant", "one", {"answer_id": "a1", "outcome": "nothing_exact"})
@@ -154,12 +154,17 @@ def intro_args(**changes):
 
 
 def test_introductions_move_along_with_notes_and_survive_a_reopen(tmp_path):
-    store = IntroductionStore(tmp_path / "i.sqlite3")
+    from tests.conftest import sqlite_database
+
+    database = sqlite_database(tmp_path / "galaxy.sqlite3")
+    store = IntroductionStore(database)
     intro = store.create(**intro_args(answer_id="a1"))
     assert intro.status == "new" and intro.id.startswith("intro-") and intro.answer_id == "a1"
     store.move(intro.id, "contacted", "wrote to the provider")
     store.close()
-    store = IntroductionStore(tmp_path / "i.sqlite3")
+    database.close()
+    database = sqlite_database(tmp_path / "galaxy.sqlite3")  # a restart
+    store = IntroductionStore(database)
     moved = store.move(intro.id, "connected")
     assert moved.status == "connected" and [n.status for n in moved.notes] == ["contacted", "connected"]
     assert store.get(intro.id).notes[0].text == "wrote to the provider"
@@ -170,6 +175,7 @@ def test_introductions_move_along_with_notes_and_survive_a_reopen(tmp_path):
     with pytest.raises(NotFound):
         store.move("intro-missing", "closed")
     store.close()
+    database.close()
 
 
 @pytest.mark.parametrize(
@@ -182,8 +188,8 @@ def test_introductions_move_along_with_notes_and_survive_a_reopen(tmp_path):
         {"target_id": ""},
     ],
 )
-def test_introductions_refuse_bad_requests(tmp_path, changes):
-    store = IntroductionStore(tmp_path / "i.sqlite3")
+def test_introductions_refuse_bad_requests(database, changes):
+    store = IntroductionStore(database)
     with pytest.raises(InvalidInput):
         store.create(**intro_args(**changes))
     assert store.count() == 0

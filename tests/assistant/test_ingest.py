@@ -97,9 +97,9 @@ def test_bad_files_are_reported_and_skipped_while_the_rest_ingests(settings, sma
 def test_opening_an_index_with_another_model_is_a_clear_error(settings, small_corpus):
     kb = build_knowledge_base(settings)
     kb.ingestor.ingest([small_corpus])
-    kb.close()
     with pytest.raises(IndexModelMismatch) as info:
-        open_store(settings, "some-other-model", 768)
+        open_store(settings, kb.database, "some-other-model", 768)
+    kb.close()
     assert "--rebuild" in info.value.user_message and "multilingual-e5-small" in info.value.user_message
 
 
@@ -108,8 +108,8 @@ def test_rebuild_reuses_the_embedding_cache(settings, small_corpus):
 
     kb = build_knowledge_base(settings)
     kb.ingestor.ingest([small_corpus])
+    drop_index(settings, kb.database)
     kb.close()
-    drop_index(settings)
     kb = build_knowledge_base(settings)
     summary = kb.ingestor.ingest([small_corpus])
     assert summary.added == 3
@@ -173,7 +173,7 @@ def test_sigkill_midway_leaves_an_index_that_opens_and_is_completed_by_rerunning
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    docstore = data / "docstore.sqlite3"
+    docstore = data / "galaxy.sqlite3"
     deadline = time.time() + 300
     import sqlite3
 

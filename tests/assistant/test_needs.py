@@ -8,6 +8,7 @@ import pytest
 
 from assistant.community.needs import SavedNeedStore, published_since
 from assistant.errors import InvalidInput, NotFound
+from tests.conftest import sqlite_database
 
 pytestmark = pytest.mark.slow
 
@@ -67,12 +68,10 @@ def test_a_need_is_matched_by_its_solution_once_and_not_by_unrelated_ones(corpus
         corpus_services.delete_documents(published)
 
 
-def test_the_place_rule_keeps_a_solution_from_elsewhere_out(corpus_services, session, tmp_path):
+def test_the_place_rule_keeps_a_solution_from_elsewhere_out(corpus_services, session, database):
     retriever = corpus_services.retriever
     # A loose threshold, so that only the place rule can tell the two needs apart.
-    store = SavedNeedStore(
-        tmp_path / "needs.sqlite3", retriever.embed_query, lambda q: retriever.analyse(q).place_codes(), 0.8
-    )
+    store = SavedNeedStore(database, retriever.embed_query, lambda q: retriever.analyse(q).place_codes(), 0.8)
     elsewhere = store.save(session_id=session, question="solar irrigation in Mongolia", channel="api")
     anywhere = store.save(session_id=session, question="solar irrigation for market gardens", channel="api")
     assert (elsewhere.places, anywhere.places) == (["MNG"], [])
@@ -85,7 +84,8 @@ def test_the_place_rule_keeps_a_solution_from_elsewhere_out(corpus_services, ses
 
 def test_pending_matches_survive_a_restart_and_are_delivered_once(tmp_path, session):
     vectors = {"cold rooms for fish": [1.0, 0.0], "unrelated": [0.0, 1.0]}
-    store = SavedNeedStore(tmp_path / "needs.sqlite3", lambda q: vectors[q], lambda q: [], threshold=0.9)
+    database = sqlite_database(tmp_path / "galaxy.sqlite3")
+    store = SavedNeedStore(database, lambda q: vectors[q], lambda q: [], threshold=0.9)
     need = store.save(session_id=session, question="cold rooms for fish", channel="telegram", chat_id=42)
     assert store.save(session_id=session, question="cold  rooms for fish", channel="telegram", chat_id=42) == need
 
@@ -99,8 +99,10 @@ def test_pending_matches_survive_a_restart_and_are_delivered_once(tmp_path, sess
     assert [m.doc_id for m in store.match([new])] == ["d1"]
     assert store.match([new]) == []  # one notification per need and document
     store.close()
+    database.close()
 
-    reopened = SavedNeedStore(tmp_path / "needs.sqlite3", lambda q: vectors[q], lambda q: [], threshold=0.9)
+    database = sqlite_database(tmp_path / "galaxy.sqlite3")  # a restart
+    reopened = SavedNeedStore(database, lambda q: vectors[q], lambda q: [], threshold=0.9)
     ((pending_need, match),) = reopened.pending("telegram")
     assert (pending_need.chat_id, match.title) == (42, "Solar cold rooms")
     reopened.mark_sent([match.id])
@@ -110,10 +112,11 @@ def test_pending_matches_survive_a_restart_and_are_delivered_once(tmp_path, sess
     other = NewDocument(KnowledgeDocument(id="d2", title="More cold rooms"), new.vectors)
     assert reopened.match([other]) == []  # a closed need hears of nothing
     reopened.close()
+    database.close()
 
 
-def test_bad_needs_are_refused(tmp_path):
-    store = SavedNeedStore(tmp_path / "needs.sqlite3", lambda q: [1.0], lambda q: [], threshold=0.9)
+def test_bad_needs_are_refused(database):
+    store = SavedNeedStore(database, lambda q: [1.0], lambda q: [], threshold=0.9)
     for kwargs in (
         {"session_id": "s", "question": "ok question", "channel": "fax"},
         {"session_id": "s", "question": "ab", "channel": "api"},

@@ -21,8 +21,8 @@ GOOD = {
 }
 
 
-def test_submission_is_validated_queued_and_published_once(tmp_path):
-    queue = SubmissionQueue(tmp_path / "s.sqlite3", tmp_path / "published")
+def test_submission_is_validated_queued_and_published_once(tmp_path, database):
+    queue = SubmissionQueue(database, tmp_path / "published")
     sub = queue.submit(GOOD, source="telegram")
     assert sub.status == "pending" and sub.countries == ["MWI", "ZMB"] and sub.sdgs == [3, 10] and sub.language == "en"
     assert [s.id for s in queue.list()] == [sub.id]
@@ -49,8 +49,8 @@ def test_submission_is_validated_queued_and_published_once(tmp_path):
         ({**GOOD, "body": "x" * 20001}, "body"),
     ],
 )
-def test_bad_submissions_are_refused_with_a_reason(tmp_path, bad, reason):
-    queue = SubmissionQueue(tmp_path / "s.sqlite3", tmp_path / "published")
+def test_bad_submissions_are_refused_with_a_reason(tmp_path, database, bad, reason):
+    queue = SubmissionQueue(database, tmp_path / "published")
     with pytest.raises(InvalidInput) as info:
         queue.submit(bad)
     assert reason in info.value.user_message
@@ -58,13 +58,19 @@ def test_bad_submissions_are_refused_with_a_reason(tmp_path, bad, reason):
 
 
 def test_feedback_is_durable_and_validated(tmp_path):
-    store = FeedbackStore(tmp_path / "f.sqlite3")
+    from tests.conftest import sqlite_database
+
+    database = sqlite_database(tmp_path / "galaxy.sqlite3")
+    store = FeedbackStore(database)
     store.add("s1", "a1", "up", "useful")
     with pytest.raises(InvalidInput):
         store.add("s1", "a1", "sideways")
     store.close()
-    again = FeedbackStore(tmp_path / "f.sqlite3")
+    database.close()
+    database = sqlite_database(tmp_path / "galaxy.sqlite3")  # a restart
+    again = FeedbackStore(database)
     assert [(f.answer_id, f.rating, f.comment) for f in again.list()] == [("a1", "up", "useful")]
+    database.close()
 
 
 def test_cli_moderation_publishes_into_the_index(tmp_path, small_corpus):
@@ -76,7 +82,11 @@ def test_cli_moderation_publishes_into_the_index(tmp_path, small_corpus):
         )
 
     assert galaxy("ingest", str(small_corpus)).returncode == 0
-    queue = SubmissionQueue(tmp_path / "data" / "submissions.sqlite3", tmp_path / "data" / "submissions")
+    from assistant.database import SQLITE_FILE
+    from tests.conftest import sqlite_database
+
+    database = sqlite_database(tmp_path / "data" / SQLITE_FILE)  # the file the CLI opens under its data directory
+    queue = SubmissionQueue(database, tmp_path / "data" / "submissions")
     sub = queue.submit(GOOD)
     listed = galaxy("submissions", "list", "--json")
     assert [item["id"] for item in json.loads(listed.stdout)] == [sub.id]
@@ -86,10 +96,11 @@ def test_cli_moderation_publishes_into_the_index(tmp_path, small_corpus):
     assert found["hits"][0]["doc_id"] == sub.id
     again = galaxy("submissions", "approve", sub.id)
     assert again.returncode == 2 and "already approved" in again.stderr
+    database.close()
 
 
-def test_a_failed_publication_leaves_the_submission_pending_and_no_file(tmp_path):
-    queue = SubmissionQueue(tmp_path / "s.sqlite3", tmp_path / "published")
+def test_a_failed_publication_leaves_the_submission_pending_and_no_file(tmp_path, database):
+    queue = SubmissionQueue(database, tmp_path / "published")
     sub = queue.submit(GOOD, source="api")
 
     def store_down(path):

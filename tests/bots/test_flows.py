@@ -215,7 +215,7 @@ def test_lang_choice_is_remembered_over_telegrams_language(bot, telegram, chat_i
 
     from bots.state import ChatPreferences
 
-    stored = ChatPreferences(bot.application.bot_data["galaxy"].services.settings.data_dir / "telegram.sqlite3")
+    stored = ChatPreferences(bot.application.bot_data["galaxy"].services.kb.database)
     assert stored.language(chat_id) == "es"  # on disk: survives a restart
     stored.close()
 

@@ -1,4 +1,5 @@
-"""Units of the bot's text handling: compact cuts, HTML splitting, escaping, texts, its small stores."""
+"""Units of the bot's text handling: compact cuts, HTML splitting, escaping, texts, its chat preferences (the
+answer store: test_answer_store)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import pytest
 
 from bots import formatting
 from bots.formatting import answer_message, compact_cut, html_to_plain, split_html, tg_len
-from bots.state import AnswerCache, AnswerEntry, ChatPreferences
+from bots.state import ChatPreferences
 from bots.texts import EXAMPLES, LANGUAGES, TEXTS, normalise_language, text
+from tests.conftest import sqlite_database
 from tests.fakes.telegram_server import parse_html
 
 
@@ -167,30 +169,19 @@ def test_every_language_has_every_text_and_examples():
     assert text("xx", "apology") == TEXTS["en"]["apology"]
 
 
-def test_answer_cache_is_bounded_and_tied_to_its_chat():
-    cache = AnswerCache(capacity=3)
-    keys = [
-        cache.put(
-            AnswerEntry(chat_id=1, session_id="tg-1", question=f"q{i}", query="", answer_id=str(i), language="en")
-        )
-        for i in range(5)
-    ]
-    assert all(len(k) == 8 and re.fullmatch(r"[A-Za-z0-9_-]{8}", k) for k in keys)
-    assert len(cache) == 3
-    assert cache.get(keys[0], 1) is None  # evicted
-    assert cache.get(keys[4], 1).question == "q4"
-    assert cache.get(keys[4], 2) is None  # another chat cannot use it
-
-
 def test_chat_language_survives_reopening(tmp_path):
-    prefs = ChatPreferences(tmp_path / "telegram.sqlite3")
+    database = sqlite_database(tmp_path / "galaxy.sqlite3")
+    prefs = ChatPreferences(database)
     assert prefs.language(5) is None
     prefs.set_language(5, "pt")
     prefs.set_language(5, "es")
     prefs.close()
-    again = ChatPreferences(tmp_path / "telegram.sqlite3")
+    database.close()
+    database = sqlite_database(tmp_path / "galaxy.sqlite3")  # a restart
+    again = ChatPreferences(database)
     assert again.language(5) == "es" and again.language(6) is None
     again.close()
+    database.close()
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,12 @@ from assistant.answers.conversation import ConversationStore
 from assistant.community.feedback import FeedbackStore
 from assistant.community.introductions import IntroductionStore
 from tests.cli.test_cli import galaxy
+from tests.conftest import sqlite_database
 
 
 def record(data_dir) -> None:
-    conversations = ConversationStore(data_dir / "conversations.sqlite3")
+    database = sqlite_database(data_dir / "galaxy.sqlite3")
+    conversations = ConversationStore(database)
     for n, (question, outcome) in enumerate(
         [
             ("Who won the football world cup?", "out_of_scope"),
@@ -25,11 +27,9 @@ def record(data_dir) -> None:
     ):
         conversations.add(f"tg-{n}", "user", question)
         conversations.add(f"tg-{n}", "assistant", f"answer {n}", {"answer_id": f"a{n}", "outcome": outcome})
-    conversations.close()
-    feedback = FeedbackStore(data_dir / "feedback.sqlite3")
+    feedback = FeedbackStore(database)
     feedback.add("tg-3", "a3", "down", "old data", source="telegram")
-    feedback.close()
-    intros = IntroductionStore(data_dir / "introductions.sqlite3")
+    intros = IntroductionStore(database)
     intro = intros.create(
         session_id="tg-3",
         channel="telegram",
@@ -41,7 +41,7 @@ def record(data_dir) -> None:
         target_name="Kiosk cooperative",
     )
     intros.move(intro.id, "contacted", "called them")
-    intros.close()
+    database.close()
 
 
 def test_console_commands_print_gaps_feedback_and_introductions(tmp_path):

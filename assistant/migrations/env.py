@@ -1,0 +1,12 @@
+"""Alembic's environment: migrations run on the connection `assistant.database.migrate` hands over."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from assistant.schema import metadata
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=metadata, render_as_batch=connection.dialect.name == "sqlite")
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,45 @@
+"""A second encoder's view of whether the knowledge base holds something on a question.
+
+e5-small's cosines crowd into a narrow band (answerable and unanswerable questions overlap between 0.81 and
+0.87), so the relevance gate refused one answerable question in nine. The multilingual USE encoder is trained
+differently (translation ranking, not contrastive pre-training) and errs on other questions: the sum of both
+models' similarities separates the two kinds far better than either (`assistant.knowledge.embeddings`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+
+    from assistant.retrieval.results import Hit
+
+#: Passages compared with the question: the top of the ranking, where an answer would come from.
+PASSAGES = 3
+PASSAGE_CHARS = 1500
+
+
+def passage_text(hit: Hit) -> str:
+    doc = hit.doc
+    return " ".join(part for part in (doc.title + ".", doc.summary or "", hit.chunk.text) if part)[:PASSAGE_CHARS]
+
+
+class SecondOpinion:
+    """The best cosine between a question and its top passages, by another embedding model (passages through
+    that model's content-hash cache, so a passage is embedded once)."""
+
+    def __init__(self, model: BaseEmbedding):
+        self.model = model
+
+    def similarity(self, question: str, hits: Sequence[Hit]) -> float:
+        top = list(hits[:PASSAGES])
+        if not top or not question.strip():
+            return 0.0
+        query = np.asarray(self.model.get_query_embedding(question), dtype=np.float32)
+        passages = np.asarray(self.model.get_text_embedding_batch([passage_text(h) for h in top]), dtype=np.float32)
+        query /= max(float(np.linalg.norm(query)), 1e-12)
+        passages /= np.clip(np.linalg.norm(passages, axis=1, keepdims=True), 1e-12, None)
+        return float((passages @ query).max())
