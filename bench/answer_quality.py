@@ -41,7 +41,8 @@ JUNK = [
         r"^\s*(?:\d+\.\s.*?:\s|What it does: |Ce qu'elle fait : |Qué hace: |O que faz: )?[A-Z][a-z]+(?: [A-Z][a-z]+){1,2}\s*(?:\[\d+\])?$",
         re.M,
     ),
-    re.compile(r":\s*(?:\[\d+\])?\s*$", re.M),
+    # A fragment ending in ":" (a form's label), but not the line that introduces a list of bullets.
+    re.compile(r":\s*(?:\[\d+\])?[ \t]*$(?!\n\s*•)", re.M),
 ]
 
 

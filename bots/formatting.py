@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from assistant.text.geo import country_name
+from assistant.text.locales import phrase
 from bots.texts import text
 
 #: Telegram's limit for one message, counted (conservatively) on the HTML source in UTF-16 code units.
@@ -201,8 +202,8 @@ def html_to_plain(source: str) -> str:
 
 
 # -- messages -------------------------------------------------------------------------------------------------
-def _places(codes: Iterable[str], most: int = 3) -> str:
-    return ", ".join(country_name(c) for c in list(codes)[:most])
+def _places(codes: Iterable[str], lang: str, most: int = 3) -> str:
+    return phrase(lang, "list_separator").join(country_name(c, lang) for c in list(codes)[:most])
 
 
 def answer_message(answer, lang: str, compact_chars: int = COMPACT_CHARS) -> tuple[str, str]:
@@ -229,7 +230,7 @@ def sources_message(citations: Sequence, lang: str) -> str:
     for c in citations:
         lines = [f"[{c.n}] {link(c.title, c.url)}"]
         if c.countries:
-            lines.append(esc(_places(c.countries, 5)))
+            lines.append(esc(_places(c.countries, lang, 5)))
         snippet = (c.snippet or "").strip()
         if snippet:
             if len(snippet) > SNIPPET_CHARS:
@@ -245,7 +246,7 @@ def partners_message(result, lang: str) -> str:
     if result.partners:
         blocks.append(f"<b>{esc(text(lang, 'partners_title'))}</b>")
         for i, partner in enumerate(result.partners, 1):
-            where = f" ({esc(_places(partner.countries))})" if partner.countries else ""
+            where = f" ({esc(_places(partner.countries, lang))})" if partner.countries else ""
             lines = [f"{i}. <b>{esc(partner.name)}</b>{where}"]
             if partner.reason:
                 lines.append(esc(partner.reason))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -74,13 +75,16 @@ def _remove(words: list[str], groups: Iterable[dict[str, list[tuple[str, ...]]]]
 def greeting_language(message: str) -> str | None:
     """The language of a greeting or a question about the assistant ("Bonjour, que peux-tu faire ?"), else None."""
     intents = _intents()
-    left, found = _remove(normalise(message).split(), (intents["greetings"], intents["capabilities"]))
-    if not found:
+    left, greeted = _remove(normalise(message).split(), (intents["greetings"],))
+    left, asked = _remove(left, (intents["capabilities"],))
+    if not greeted and not asked:
         return None
     left = [w for w in left if w not in intents["fillers"]]
     if len(left) > GREETING_LEFTOVER:
         return None
-    return max(set(found), key=found.count)
+    # The most found language; on a tie, the greeting's own ("Olá, como funciona?": Portuguese, although
+    # "como funciona" is Spanish too). Too short for language detection to do better.
+    return Counter(greeted + asked).most_common(1)[0][0]
 
 
 def out_of_scope_phrases(message: str) -> list[tuple[str, ...]]:
@@ -126,7 +130,7 @@ def record_language(doc: Any) -> str:
 
 
 def places(countries: list[str], language: str) -> str:
-    return ", ".join(country_name(c, language) for c in countries[:MAX_PLACES])
+    return phrase(language, "list_separator").join(country_name(c, language) for c in countries[:MAX_PLACES])
 
 
 def _place_label(hit: Hit, language: str) -> str:

@@ -320,7 +320,7 @@ class AnswerEngine:
         history = self.conversations.history(session_id)
         greeting = compose.greeting_language(question)
         if greeting is not None:
-            answer = self._introduction(question, session_id, language or detect_language(question, default=greeting))
+            answer = self._introduction(question, session_id, language or greeting)
             yield Token(answer.text)
             self._remember(question, answer, started, channel)
             yield Final(answer)

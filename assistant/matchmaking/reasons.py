@@ -108,7 +108,8 @@ def funding_reason(doc: KnowledgeDocument, language: str) -> str:
     if doc.funder:
         parts.append(_text(language, "funder", funder=doc.funder))
     if doc.countries:
-        places = ", ".join(country_name(c) for c in doc.countries[:4]) + ("…" if len(doc.countries) > 4 else "")
+        names = [country_name(c, language) for c in doc.countries[:4]]
+        places = phrase(language, "list_separator").join(names) + ("…" if len(doc.countries) > 4 else "")
         parts.append(_text(language, "open_to", places=places))
     if doc.amount:
         parts.append(_text(language, "amount", amount=doc.amount))

@@ -1,10 +1,11 @@
-"""Countries and regions: codes, names in en/fr/es/pt, neighbours, and place detection in free text.
+"""Countries and regions: codes, names in en/fr/es/pt/ar/sw, neighbours, and place detection in free text.
 
 The tables come from assistant/data/countries.json and regions.json (their "about" entries describe
 the format), read once at import and checked, so a bad entry fails loudly and by name instead of
 silently matching nothing. Matching folds accents and case (NFKD, combining marks stripped,
 casefold) and works on whole words, so "Niger" is never found inside "Nigeria" and "Mali" never
-inside "Somalia".
+inside "Somalia". Arabic letter variants are folded too, and an Arabic word may carry one-letter
+clitics ("بالسنغال" is "ب" + "السنغال"); the "about" entries of countries.json give the rules.
 """
 
 from __future__ import annotations
@@ -50,12 +51,19 @@ class Token:
     end: int
 
 
+# Arabic letters written interchangeably: ة/ه and ى/ي, Persian-style ک/ی, and the tatweel (a
+# stretching stroke, not a letter). NFKD already turns أ إ آ into ا, ؤ into و and ئ into ي, and
+# short vowels and shadda are combining marks, dropped with the accents.
+_ARABIC_VARIANTS = str.maketrans({"ة": "ه", "ى": "ي", "ی": "ي", "ک": "ك", "ـ": None})
+
+
 def fold(text: str) -> str:
-    """Accent- and case-insensitive form: NFKD, combining marks dropped, casefolded."""
+    """Accent- and case-insensitive form: NFKD, combining marks dropped, casefolded; Arabic
+    letter variants unified (أ إ آ -> ا, ة -> ه, ى -> ي)."""
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().translate(_ARABIC_VARIANTS)
 
 
 def tokenise(text: str) -> list[Token]:
@@ -330,22 +338,88 @@ _ALIAS_INDEX: dict[tuple[str, ...], list[_Target]] = _build_alias_index()
 _MAX_ALIAS_TOKENS: int = max(len(k) for k in _ALIAS_INDEX)
 
 
-def _target_at(tokens: list[Token], text: str, start: int, length: int) -> _Target | None:
-    key = tuple(t.text for t in tokens[start : start + length])
-    for target in _ALIAS_INDEX.get(key, ()):
+# Arabic writes some words joined to the next one: "و" and, "ف" so, then "ب" in/with, "ك" like,
+# "ل" for ("بالسنغال", "والمغرب", "لمصر", "وبالمغرب"); "ل" + "ال" is written "لل" ("للمغرب").
+_ARABIC_CONJUNCTIONS = ("و", "ف")
+_ARABIC_PREPOSITIONS = ("ب", "ك", "ل")
+_ARABIC_ARTICLE = "ال"
+_ARABIC_AND = "و"
+_LIST_COMMAS = (",", "،")
+#: Shortest word left once clitics are taken off: "في" of "وفي مالي"; single-word names are longer.
+_MIN_ARABIC_STEM = 2
+
+
+def _is_arabic(word: str) -> bool:
+    return any("\u0600" <= ch <= "\u06ff" for ch in word)
+
+
+@functools.lru_cache(maxsize=8192)
+def _arabic_forms(word: str) -> tuple[tuple[str, bool], ...]:
+    """The forms a folded Arabic word may have without its one-letter clitics and, for names
+    written without the article, without "ال" ("الموزمبيق"), each with whether an "و" was taken off;
+    the word itself is not included. Empty for a word that is not Arabic."""
+    if not _is_arabic(word):
+        return ()
+    forms: dict[str, bool] = {}
+
+    def add(form: str, after_and: bool) -> None:
+        if len(form) >= _MIN_ARABIC_STEM and form != word:
+            forms.setdefault(form, after_and)
+
+    heads = [(word, False)]
+    if word[:1] in _ARABIC_CONJUNCTIONS:
+        heads.append((word[1:], word[0] == _ARABIC_AND))
+    for head, after_and in list(heads):
+        if head[:2] == "لل":
+            heads.append((_ARABIC_ARTICLE + head[2:], after_and))
+        elif head[:1] in _ARABIC_PREPOSITIONS:
+            heads.append((head[1:], after_and))
+    for head, after_and in heads:
+        add(head, after_and)
+    for head, after_and in heads:
+        if head.startswith(_ARABIC_ARTICLE):
+            add(head[len(_ARABIC_ARTICLE) :], after_and)
+    return tuple(forms.items())
+
+
+def _after_comma(tokens: list[Token], text: str, start: int) -> bool:
+    before = text[tokens[start - 1].end : tokens[start].start] if start else ""
+    return any(mark in before for mark in _LIST_COMMAS)
+
+
+def _target_at(tokens: list[Token], text: str, start: int, length: int) -> tuple[_Target, bool] | None:
+    """The place named by `length` words from `start`, with whether it counts only in a list: an
+    Arabic '=' name joined by "و" or a comma to the country before it ("السنغال ومالي", "السنغال، مالي")."""
+    words = tuple(t.text for t in tokens[start : start + length])
+    for target in _ALIAS_INDEX.get(words, ()):
         if target.upper_only and not all(text[t.start : t.end].isupper() for t in tokens[start : start + length]):
+            if target.kind == "country" and _is_arabic(words[0]) and _after_comma(tokens, text, start):
+                return target, True
             continue
-        return target
+        return target, False
+    for form, after_and in _arabic_forms(words[0]):
+        for target in _ALIAS_INDEX.get((form, *words[1:]), ()):
+            if not target.upper_only:
+                return target, False
+            if after_and and target.kind == "country":
+                return target, True
     return None
 
 
 def _candidate_matches(tokens: list[Token], text: str) -> list[tuple[int, int, _Target]]:
     found = []
+    country_ends: set[int] = set()  # token indices where a country name ends
     for start in range(len(tokens)):
         for length in range(1, min(_MAX_ALIAS_TOKENS, len(tokens) - start) + 1):
-            target = _target_at(tokens, text, start, length)
-            if target is not None:
-                found.append((start, length, target))
+            hit = _target_at(tokens, text, start, length)
+            if hit is None:
+                continue
+            target, listed_only = hit
+            if listed_only and start - 1 not in country_ends:
+                continue
+            found.append((start, length, target))
+            if target.kind == "country":
+                country_ends.add(start + length - 1)
     return found
 
 

@@ -1,4 +1,4 @@
-"""The 17 Sustainable Development Goals: names in en/fr/es/pt, parsing, and detection in free text.
+"""The 17 Sustainable Development Goals: names in en/fr/es/pt/ar, parsing, and detection in free text.
 
 `sdg_number` reads one value from data (a tag, a code, a name, even misspelt); `find_sdgs` reads a
 user's question. Matching is accent- and case-insensitive and works on whole words (see
@@ -81,16 +81,19 @@ _CONNECTIVES: frozenset[str] = frozenset(_sdg_data()["connectives"])
 
 
 # "SDG 6", "SDG6", "SDGs 6 and 7", "ODD 13", "ODS 4", "Goal 5", "Objectif 6", "Objetivo 6",
-# "Sustainable Development Goal 6", "ODD n° 6"... on normalised text (folded words, single spaces).
+# "Sustainable Development Goal 6", "ODD n° 6", "الهدف 6", "بالهدف رقم 6" (Arabic clitics: و ف, then
+# ب ك ل, then the article), "أهداف التنمية المستدامة 6 و 7"... on normalised text (folded words,
+# single spaces: "أهداف التنمية" is "اهداف التنميه" there).
 _PREFIX = (
     r"(?:sdgs?|odd|ods|goals?|objectifs?|objetivos?|objectives?"
     r"|sustainable development goals?|objectifs? de developpement durable"
-    r"|objetivos? de desarrollo sostenible|objetivos? de desenvolvimento sustentavel)"
+    r"|objetivos? de desarrollo sostenible|objetivos? de desenvolvimento sustentavel"
+    r"|[وف]?(?:لل|[بكل]?(?:ال)?)(?:هدف|اهداف)(?: التنميه المستدامه)?)"
 )
-_NUMBER_MARK = r"(?:\s*(?:n|no|nr|num|numero|number))?"
+_NUMBER_MARK = r"(?:\s*(?:n|no|nr|num|numero|number|رقم))?"
 _SINGLE = re.compile(rf"^(?:{_PREFIX}{_NUMBER_MARK}\s*)?0*(\d{{1,2}})(?:\s.*)?$")
 _BARE_NUMBER = re.compile(r"^0*(\d{1,2})$")
-_MENTION = re.compile(rf"\b{_PREFIX}{_NUMBER_MARK}\s*(\d{{1,2}}(?:\s+(?:(?:and|et|y|e|or|ou|o)\s+)?\d{{1,2}})*)\b")
+_MENTION = re.compile(rf"\b{_PREFIX}{_NUMBER_MARK}\s*(\d{{1,2}}(?:\s+(?:(?:and|et|y|e|or|ou|o|و|او)\s+)?\d{{1,2}})*)\b")
 
 
 def _name_key(name: str) -> str:
@@ -255,7 +258,7 @@ def _keyword_goals(text: str) -> list[int]:
 
 def sdg_number(value: object) -> int | None:
     """Goal number 1..17 from an int, a code ("6", "SDG 6", "ODD 6", "ODS 6", "Goal 6",
-    "Objetivo 6"), a name in en/fr/es/pt (misspellings tolerated), or a one-goal keyword tag
+    "Objetivo 6", "الهدف 6"), a name in en/fr/es/pt/ar (misspellings tolerated), or a one-goal keyword tag
     ("Water"); None for anything else."""
     if isinstance(value, bool):
         return None

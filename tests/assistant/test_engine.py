@@ -467,6 +467,9 @@ def test_short_follow_up_keeps_the_conversation_language(corpus_services):
         ("Bonjour, que peux-tu faire ?", "fr", "Bonjour"),
         ("Hola, ¿qué puedes hacer?", "es", "¡Hola"),
         ("hello", "en", "Hello"),
+        ("Salut, tu sers à quoi ?", "fr", "Bonjour"),
+        ("Olá, como funciona?", "pt", "Olá"),
+        ("Hello! What kind of questions can I ask you?", "en", "Hello"),
     ],
 )
 def test_greeting_gets_an_introduction_with_examples(corpus_services, question, lang, start):
@@ -478,8 +481,11 @@ def test_greeting_gets_an_introduction_with_examples(corpus_services, question, 
     assert answer.text.split()[:3] != none  # not "nothing found"
 
 
-def test_a_question_that_merely_starts_with_hello_is_answered(corpus_services):
-    answer = corpus_services.engine.ask("Bonjour, des kiosques à eau solaires au Kenya ?", new_session())
+@pytest.mark.parametrize(
+    "question", ["Bonjour, des kiosques à eau solaires au Kenya ?", "¿Cómo funcionan los quioscos de agua solares?"]
+)
+def test_a_question_that_merely_starts_like_a_greeting_is_answered(corpus_services, question):
+    answer = corpus_services.engine.ask(question, new_session())
     assert answer.outcome == "answered" and answer.citations
 
 

@@ -178,6 +178,147 @@ def test_country_name():
     assert country_name("XYZ") == "XYZ"
 
 
+def test_country_name_in_french_spanish_portuguese_is_unchanged():
+    assert [country_name("CIV", lang) for lang in ("fr", "es", "pt")] == [
+        "Côte d'Ivoire",
+        "Côte d'Ivoire",
+        "Costa do Marfim",
+    ]
+    assert [country_name("EGY", lang) for lang in ("fr", "es", "pt")] == ["Égypte", "Egipto", "Egito"]
+    assert country_name("JPN", "fr") == "Japan"  # no French name in the table: English
+
+
+@pytest.mark.parametrize(
+    ("iso3", "arabic"),
+    [
+        ("KEN", "كينيا"),
+        ("UGA", "أوغندا"),
+        ("RWA", "رواندا"),
+        ("MRT", "موريتانيا"),
+        ("SEN", "السنغال"),
+        ("EGY", "مصر"),
+        ("COD", "جمهورية الكونغو الديمقراطية"),
+        ("MLI", "مالي"),
+        ("OMN", "عُمان"),
+    ],
+)
+def test_country_name_in_arabic(iso3, arabic):
+    assert country_name(iso3, "ar") == arabic
+    assert country_name(iso3.lower(), "ar") == arabic
+
+
+def test_country_name_in_swahili_falls_back_to_english():
+    assert country_name("EGY", "sw") == "Misri"
+    assert country_name("ZAF", "sw") == "Afrika Kusini"
+    assert country_name("MOZ", "sw") == "Msumbiji"
+    assert country_name("COD", "sw") == "Jamhuri ya Kidemokrasia ya Kongo"
+    assert country_name("KEN", "sw") == "Kenya"  # same name in Swahili: not in the table
+    assert country_name("UGA", "sw") == "Uganda"
+    assert country_name("KEN", "xx") == "Kenya"
+
+
+def test_every_country_has_an_arabic_name_that_it_is_found_by():
+    for country in COUNTRIES.values():
+        arabic = country_name(country.iso3, "ar")
+        assert arabic != country.name and any("\u0600" <= ch <= "\u06ff" for ch in arabic), country.iso3
+        assert country_code(arabic) == country.iso3, (arabic, country.iso3)
+
+
+def test_swahili_names_are_only_those_that_differ_from_english():
+    from assistant.text import geo
+
+    for iso3, names in geo._localised_names().items():
+        if "sw" in names:
+            assert names["sw"] != COUNTRIES[iso3].name, iso3
+            assert country_code(names["sw"]) == iso3, iso3
+
+
+# --- Arabic questions ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "countries"),
+    [
+        ("هل توجد في موريتانيا حلول لتفقيس البيض؟", ["MRT"]),
+        ("حلول المياه في كينيا", ["KEN"]),
+        ("مشاريع الطاقة الشمسية بالسنغال", ["SEN"]),  # ب + السنغال
+        ("في تونس والمغرب", ["TUN", "MAR"]),  # و + المغرب
+        ("ما الحلول المناسبة لمصر؟", ["EGY"]),  # ل + مصر
+        ("حلول للمغرب", ["MAR"]),  # ل + المغرب, written لل
+        ("وبالمغرب أيضا", ["MAR"]),  # و + ب + المغرب
+        ("فالسودان", ["SDN"]),
+        ("كالعراق", ["IRQ"]),
+        ("مشاريع في أثيوبيا وإثيوبيا واثيوبيا", ["ETH"]),  # hamza forms fold to one
+        ("في سوريا وسورية", ["SYR"]),  # ة folds to ه
+        ("الموزمبيق", ["MOZ"]),  # the article on a name without one
+        ("بجمهورية الكونغو الديمقراطية وجمهورية الكونغو", ["COD", "COG"]),
+        ("وجنوب السودان والسودان", ["SSD", "SDN"]),
+        ("جنوب أفريقيا", ["ZAF"]),
+        ("بابوا غينيا الجديدة", ["PNG"]),
+        ("ساحل العاج", ["CIV"]),
+        ("لبنان والأردن", ["LBN", "JOR"]),  # a name starting with a clitic letter is itself first
+        ("الرِّيُّ في كِينْيَا", ["KEN"]),  # short vowels are dropped
+        ("Misri na Afrika Kusini", ["EGY", "ZAF"]),
+    ],
+)
+def test_find_places_in_arabic(text, countries):
+    assert find_places(text).countries == countries
+
+
+def test_arabic_question_is_analysed_with_its_prefixed_country():
+    from assistant.retrieval.query import analyse
+
+    analysis = analyse("هل توجد حلول للري بالطاقة الشمسية بالسنغال؟")
+    assert analysis.countries == ["SEN"]
+    text = "مشاريع المياه بالسنغال"
+    assert [text[a:b] for a, b in find_places(text).spans] == ["بالسنغال"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "هل يوجد دعم مالي للمشاريع الصغيرة؟",  # مالي: financial
+        "أحتاج إلى دعم فني ومالي",  # "and financial", not after a country
+        "الدعم المالي والتقني",
+        "دفعت من مالي الخاص",  # my money
+        "بمالي الخاص",
+        "تمويل، مالي وتقني",  # after a comma, but not after a country
+        "مدارس للبنين والبنات",  # بنين: boys
+        "أنابيب بقطر 10 سم",  # قطر: diameter
+        "مشاريع اللاجئين في عمان",  # عمان: Amman, not Oman
+        "المغرب العربي",  # the Maghreb, not Morocco
+        "الصيد في خليج غينيا",  # not Guinea
+        "غروب الشمس وقت مغرب",  # 'مغرب' without the article is not Morocco
+    ],
+)
+def test_arabic_everyday_words_are_not_countries(text):
+    assert find_places(text).countries == []
+
+
+def test_an_arabic_word_after_a_country_is_not_always_a_country():
+    assert find_places("دعم السنغال مالي وتقنيا").countries == ["SEN"]  # no "و", no comma: "financially"
+
+
+@pytest.mark.parametrize(
+    ("text", "countries"),
+    [
+        ("مشاريع في مالي", ["MLI"]),
+        ("وفي مالي", ["MLI"]),
+        ("جمهورية مالي", ["MLI"]),
+        ("السنغال ومالي والنيجر", ["SEN", "MLI", "NER"]),  # after another country, in a list
+        ("السنغال ومالي وبنين", ["SEN", "MLI", "BEN"]),
+        ("السنغال، مالي، النيجر", ["SEN", "MLI", "NER"]),  # Arabic comma
+        ("Senegal, مالي", ["SEN", "MLI"]),
+        ("في بنين وتوغو", ["BEN", "TGO"]),
+        ("دولة قطر", ["QAT"]),
+        ("سلطنة عمان", ["OMN"]),
+    ],
+)
+def test_arabic_names_that_are_also_words_need_context(text, countries):
+    assert find_places(text).countries == countries
+    assert country_code("مالي") == "MLI"  # an explicit lookup needs none
+
+
 @pytest.mark.parametrize(
     ("iso3", "region"),
     [

@@ -7,12 +7,50 @@ def test_name_tables_are_complete():
     assert set(SDG_NAMES) == set(range(1, 18))
     assert SDG_NAMES[1] == "No poverty"
     assert SDG_NAMES[17] == "Partnerships for the goals"
-    assert set(SDG_NAMES_I18N) == {"fr", "es", "pt"}
+    assert set(SDG_NAMES_I18N) == {"fr", "es", "pt", "ar"}
     for names in SDG_NAMES_I18N.values():
         assert set(names) == set(range(1, 18))
+        assert all(name.strip() for name in names.values())
     assert SDG_NAMES_I18N["fr"][6] == "Eau propre et assainissement"
     assert SDG_NAMES_I18N["es"][6] == "Agua limpia y saneamiento"
     assert SDG_NAMES_I18N["pt"][6] == "Água potável e saneamento"
+
+
+def test_arabic_names_are_the_un_short_names():
+    arabic = SDG_NAMES_I18N["ar"]
+    assert arabic[1] == "القضاء على الفقر"
+    assert arabic[2] == "القضاء التام على الجوع"
+    assert arabic[3] == "الصحة الجيدة والرفاه"
+    assert arabic[6] == "المياه النظيفة والنظافة الصحية"
+    assert arabic[7] == "طاقة نظيفة وبأسعار معقولة"
+    assert arabic[13] == "العمل المناخي"
+    assert all(any("\u0600" <= ch <= "\u06ff" for ch in name) for name in arabic.values())
+
+
+def test_a_language_without_goal_names_falls_back_to_english():
+    # Swahili goal names are not in sdgs.json: an answer in Swahili names goals in English.
+    from assistant.answers import compose
+
+    assert "sw" not in SDG_NAMES_I18N
+    assert compose._sdg_names()[3].get("sw", compose._sdg_names()[3]["en"]) == "Good health and well-being"
+    assert compose._sdg_names()[3].get("ar") == "الصحة الجيدة والرفاه"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ما هي الحلول المتعلقة بالهدف 6؟", [6]),  # "بالهدف" = "ب" + "الهدف"
+        ("حلول للهدف 2 والهدف 5", [2, 5]),
+        ("حلول الهدف 6 في كينيا", [6]),
+        ("الهدف رقم 13", [13]),
+        ("أهداف التنمية المستدامة 6 و 7", [6, 7]),
+        ("الهدف ٤", [4]),  # Arabic-Indic digit
+        ("مشاريع المياه النظيفة والنظافة الصحية", [6]),
+        ("العمل المناخي", [13]),
+    ],
+)
+def test_find_sdgs_arabic(text, expected):
+    assert find_sdgs(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -44,6 +82,12 @@ def test_name_tables_are_complete():
         ("Vida terrestre", 15),
         ("CLEAN WATER AND SANITATION", 6),
         ("Water", 6),
+        ("الهدف 3", 3),
+        ("الهدف 3: الصحة الجيدة والرفاه", 3),
+        ("الصحة الجيدة والرفاه", 3),
+        ("الصحه الجيده والرفاه", 3),  # ة written ه
+        ("المياه النظيفة والصرف الصحي", 6),
+        ("عقد الشراكات لتحقيق الأهداف", 17),
     ],
 )
 def test_sdg_number(value, expected):

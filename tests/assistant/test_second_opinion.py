@@ -3,6 +3,8 @@ and the top passages is added to e5's before a question is refused (real models,
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from assistant.container import build_second_opinion
@@ -18,7 +20,7 @@ def test_the_shipped_e5_stack_consults_use_and_the_setting_turns_it_off(corpus_s
     settings = corpus_services.settings.model_copy(
         update={"embedding": corpus_services.settings.embedding.model_copy(update={"second_opinion": False})}
     )
-    assert build_second_opinion(settings, corpus_services.kb) is None
+    assert build_second_opinion(dataclasses.replace(corpus_services.kb, settings=settings)) is None
 
 
 def test_use_finds_the_question_closer_to_its_passages_than_to_others(corpus_services):
