@@ -212,6 +212,14 @@ def build_second_opinion(kb: KnowledgeBase) -> SecondOpinion | None:
     return SecondOpinion(kb.second_model) if kb.second_model is not None else None
 
 
+def build_retriever(kb: KnowledgeBase) -> Retriever:
+    """The search over the knowledge base, with its second encoder when the settings have one (the CLI's
+    one-shot search and every server rank alike)."""
+    from assistant.retrieval.retriever import Retriever
+
+    return Retriever(kb, second_opinion=build_second_opinion(kb), second_weight=kb.settings.embedding.second_weight)
+
+
 def build_services(settings: Settings, kb: KnowledgeBase | None = None) -> Services:
     from assistant.answers.conversation import ConversationStore
     from assistant.answers.engine import AnswerEngine
@@ -220,13 +228,10 @@ def build_services(settings: Settings, kb: KnowledgeBase | None = None) -> Servi
     from assistant.community.introductions import IntroductionStore
     from assistant.community.submissions import SubmissionQueue
     from assistant.matchmaking.partners import PartnerFinder
-    from assistant.retrieval.retriever import Retriever
 
     kb = kb or build_knowledge_base(settings)
     with data_dir_guard(settings.data_dir):
-        retriever = Retriever(
-            kb, second_opinion=build_second_opinion(kb), second_weight=settings.embedding.second_weight
-        )
+        retriever = build_retriever(kb)
         conversations = ConversationStore(kb.database)
         partners = PartnerFinder(retriever)
         engine = AnswerEngine(

@@ -186,13 +186,12 @@ def _services():
 def _retriever():
     """Only the knowledge base and the retriever: a one-shot search needs no answer engine, LLM or stores."""
     settings = _settings()
-    from assistant.container import build_knowledge_base
+    from assistant.container import build_knowledge_base, build_retriever
     from assistant.knowledge.store import data_dir_guard
-    from assistant.retrieval.retriever import Retriever
 
     kb = build_knowledge_base(settings)
     with data_dir_guard(settings.data_dir):
-        return Retriever(kb)
+        return build_retriever(kb)
 
 
 def _filters(country: list[str], sdg: list[int], region: str | None, kind: list[str], language: str | None):

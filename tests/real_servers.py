@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port, wait_until_ok
+from tests.conftest import ROOT, free_port, wait_until_ok
 
 POSTGRES_BIN = Path("/usr/lib/postgresql/15/bin")
 REDIS = shutil.which("redis-server") or ("/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None)
@@ -118,6 +118,23 @@ def redis_server(directory: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def start_galaxy_server(env: dict[str, str], port: int) -> subprocess.Popen:
+    """`galaxy serve` in its own process with `env`, once its /readyz answers."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_ok(f"http://127.0.0.1:{port}/readyz", proc=proc)
+    except RuntimeError:
+        proc.kill()
+        raise
+    return proc
 
 
 def start_chroma(path: Path, port: int) -> subprocess.Popen:

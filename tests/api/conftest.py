@@ -128,6 +128,20 @@ def sandbox_services(tmp_path_factory):
     services.close()
 
 
+@pytest.fixture(scope="module")
+def server(sandbox_services):
+    """The sandbox services behind a live server without a rate limit, one per test module."""
+    with serve(with_api(sandbox_services, rate_limit_per_minute=0)) as live:
+        live.services = sandbox_services
+        yield live
+
+
+@pytest.fixture
+def http(server):
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        yield client
+
+
 @pytest.fixture(scope="session")
 def corpus_server(corpus_services, tmp_path_factory):
     """The shipped corpus behind a live server; feedback and submissions go to a private data dir."""

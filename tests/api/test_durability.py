@@ -14,7 +14,8 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import ROOT, free_port, wait_until_ok
+from tests.conftest import ROOT, free_port
+from tests.real_servers import start_galaxy_server
 
 
 def start_server(data_dir, port) -> subprocess.Popen:
@@ -24,19 +25,7 @@ def start_server(data_dir, port) -> subprocess.Popen:
         "GALAXY_LOG_LEVEL": "WARNING",
         "GALAXY_API__RATE_LIMIT_PER_MINUTE": "0",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until_ok(f"http://127.0.0.1:{port}/readyz", proc=proc)
-    except RuntimeError:
-        proc.kill()
-        raise
-    return proc
+    return start_galaxy_server(env, port)
 
 
 @pytest.mark.slow

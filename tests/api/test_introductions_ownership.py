@@ -9,20 +9,6 @@ import pytest
 
 from api.routes.community import NOT_IN_THIS_CONVERSATION, NOT_OUR_CONVERSATION
 from assistant.answers.conversation import SessionIds
-from tests.api.conftest import serve, with_api
-
-
-@pytest.fixture(scope="module")
-def server(sandbox_services):
-    with serve(with_api(sandbox_services, rate_limit_per_minute=0)) as live:
-        live.services = sandbox_services
-        yield live
-
-
-@pytest.fixture
-def http(server):
-    with httpx.Client(base_url=server.url, timeout=60) as client:
-        yield client
 
 
 def ask(http: httpx.Client, question: str = "How do solar water kiosks work?", **extra) -> dict:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,8 +18,8 @@ from assistant.errors import ConfigurationError, MissingExtraError
 from assistant.settings import ApiSettings
 from tests.api.conftest import serve, with_api
 from tests.conftest import ROOT, free_port
+from tests.real_servers import redis_server
 
-REDIS = shutil.which("redis-server") or ("/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None)
 DOC = "/v1/documents/sol-ken-water-kiosks"
 
 
@@ -124,29 +122,8 @@ def test_a_redis_outage_lets_requests_through():
 
 @pytest.fixture
 def redis_url(tmp_path):
-    if REDIS is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    pytest.importorskip("redis", reason="the redis extra is not installed")
-    port = free_port()
-    process = subprocess.Popen(
-        [REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while True:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        if time.monotonic() > deadline or process.poll() is not None:
-            process.kill()
-            raise RuntimeError("redis-server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with redis_server(tmp_path) as url:
+        yield url
 
 
 def test_two_servers_share_the_limit_through_redis(sandbox_services, redis_url):

@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT, free_port, wait_until_ok, write_doc
-from tests.real_servers import postgres_server, redis_server, start_chroma
+from tests.conftest import ROOT, free_port, write_doc
+from tests.real_servers import postgres_server, redis_server, start_chroma, start_galaxy_server
 
 PER_MINUTE = 20
 
@@ -38,19 +38,7 @@ def replica_env(data_dir: Path, database_url: str, redis_url: str, chroma_port: 
 
 def start_replica(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until_ok(f"http://127.0.0.1:{port}/readyz", proc=proc)
-    except RuntimeError:
-        proc.kill()
-        raise
-    return proc, f"http://127.0.0.1:{port}"
+    return start_galaxy_server(env, port), f"http://127.0.0.1:{port}"
 
 
 def client(base_url: str, address: str) -> httpx.Client:

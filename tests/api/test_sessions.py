@@ -10,22 +10,8 @@ import pytest
 
 from assistant.answers.conversation import SessionIds
 from assistant.errors import ConfigurationError
-from tests.api.conftest import serve, with_api
 
 QUESTION = "How do solar water kiosks work?"
-
-
-@pytest.fixture(scope="module")
-def server(sandbox_services):
-    with serve(with_api(sandbox_services, rate_limit_per_minute=0)) as live:
-        live.services = sandbox_services
-        yield live
-
-
-@pytest.fixture
-def http(server):
-    with httpx.Client(base_url=server.url, timeout=60) as client:
-        yield client
 
 
 def ask(http: httpx.Client, **extra) -> dict:

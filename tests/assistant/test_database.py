@@ -20,6 +20,21 @@ from tests.conftest import free_port, sqlite_database
 from tests.real_servers import postgres_server
 
 
+def bump_concurrently(counters: list[DatabaseKVStore]) -> dict | None:
+    """Two threads per store, 25 bumps each, all at once; the counter as the first store reads it after."""
+
+    def bump(kv: DatabaseKVStore) -> None:
+        for _ in range(25):
+            kv.increment("generation", "galaxy/generation")
+
+    threads = [threading.Thread(target=bump, args=(kv,)) for kv in counters * 2]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return counters[0].get("generation", "galaxy/generation")
+
+
 def _differences(database) -> list:
     with database.engine.connect() as conn:
         return compare_metadata(MigrationContext.configure(conn), metadata)
@@ -42,18 +57,7 @@ def test_migrations_build_exactly_the_schema_the_stores_use_on_postgresql():
         again = open_database(url)  # a second replica starting: nothing to do, nothing broken
         try:
             assert _differences(database) == []
-            counters = [DatabaseKVStore(database), DatabaseKVStore(again)]
-
-            def bump(kv: DatabaseKVStore) -> None:
-                for _ in range(25):
-                    kv.increment("generation", "galaxy/generation")
-
-            threads = [threading.Thread(target=bump, args=(kv,)) for kv in counters * 2]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            assert counters[0].get("generation", "galaxy/generation") == {"n": 100}
+            assert bump_concurrently([DatabaseKVStore(database), DatabaseKVStore(again)]) == {"n": 100}
         finally:
             database.close()
             again.close()
@@ -61,18 +65,7 @@ def test_migrations_build_exactly_the_schema_the_stores_use_on_postgresql():
 
 def test_concurrent_bumps_from_two_connections_are_never_lost_on_sqlite(tmp_path):
     first, second = sqlite_database(tmp_path / "g.sqlite3"), sqlite_database(tmp_path / "g.sqlite3")
-    counters = [DatabaseKVStore(first), DatabaseKVStore(second)]
-
-    def bump(kv: DatabaseKVStore) -> None:
-        for _ in range(25):
-            kv.increment("generation", "galaxy/generation")
-
-    threads = [threading.Thread(target=bump, args=(kv,)) for kv in counters * 2]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert counters[1].get("generation", "galaxy/generation") == {"n": 100}
+    assert bump_concurrently([DatabaseKVStore(first), DatabaseKVStore(second)]) == {"n": 100}
 
 
 def _legacy_files(data_dir) -> None:
