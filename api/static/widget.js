@@ -217,6 +217,7 @@ textarea{flex:1;resize:none;font-size:16px;padding:8px;border:1px solid #999;bor
     };
     const add = (cls, text) => {
       const m = el("div", "m " + cls, text);
+      m.dir = "auto"; // an Arabic question or answer reads right to left
       log.append(m);
       log.scrollTop = log.scrollHeight;
       return m;

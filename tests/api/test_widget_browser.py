@@ -365,3 +365,22 @@ def test_a_saved_need_shows_the_new_solution_when_the_widget_opens_again(new_pag
         assert services.needs.get(token)[0].status == "closed"
     finally:
         services.delete_documents(list(set(services.retriever.documents) - before))
+
+
+def test_an_arabic_exchange_reads_right_to_left_and_an_english_one_left_to_right(new_page, corpus_server):
+    page = new_page(viewport={"width": 390, "height": 800})
+    page.goto(corpus_server.url + "/")
+    ask(page, "ما هي حلول المياه في كينيا؟")
+    wait_for_answer(page)
+    direction = "(m) => getComputedStyle(m).direction"
+    last = "root.querySelectorAll('.m.a')[root.querySelectorAll('.m.a').length - 1]"
+    assert shadow(page, f"({direction})({last})") == "rtl"
+    assert shadow(page, f"({direction})(root.querySelector('.m.u'))") == "rtl"
+    assert "كينيا" in page.locator(ANSWER).last.text_content()
+    page.locator(INPUT).fill("How do solar water kiosks work?")
+    page.locator(INPUT).press("Enter")
+    page.wait_for_function(
+        "() => document.querySelector('galaxy-assistant').shadowRoot.querySelectorAll('button[aria-label=Helpful]')"
+        ".length >= 2"
+    )
+    assert shadow(page, f"({direction})({last})") == "ltr"
