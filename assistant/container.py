@@ -144,7 +144,10 @@ class Services:
                 raise LoadError(path, "; ".join(reason for _, reason in summary.failures))
             summaries.append(summary)
 
-        self.submissions.approve(submission_id, publish=publish)
+        def withdraw(doc_id: str) -> None:  # rejected by another moderator meanwhile
+            self.kb.ingestor.delete([doc_id])
+
+        self.submissions.approve(submission_id, publish=publish, withdraw=withdraw)
         self.refresh()
         return summaries[0]
 

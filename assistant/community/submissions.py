@@ -157,11 +157,14 @@ class SubmissionQueue:
         return [_submission(data, row_status) for data, row_status in rows]
 
     def _set_status(self, submission_id: str, status: str, reason: str = "") -> None:
+        """Decide a pending submission; InvalidInput when another moderator (another replica) decided it first."""
         t = submissions.c
         with self.database.write() as conn:  # read, then write, in one transaction: no other decision in between
             row = conn.execute(select(t.data, t.status).where(t.id == submission_id)).first()
             if row is None:
                 raise NotFound(f"No submission '{submission_id}'.")
+            if row[1] != "pending":
+                raise InvalidInput(f"Submission '{submission_id}' is already {row[1]}.")
             decided = _submission(row[0], row[1])
             decided.reason, decided.decided = reason, time.time()
             data = json.dumps(decided.to_dict(), ensure_ascii=False)
@@ -173,11 +176,17 @@ class SubmissionQueue:
             raise InvalidInput(f"Submission '{submission_id}' is already {sub.status}.")
         return sub
 
-    def approve(self, submission_id: str, publish: Callable[[Path], object] | None = None) -> Path:
+    def approve(
+        self,
+        submission_id: str,
+        publish: Callable[[Path], object] | None = None,
+        withdraw: Callable[[str], object] | None = None,
+    ) -> Path:
         """Write the submission as a corpus document, hand it to `publish` (the ingestion), then mark it approved.
 
         If `publish` fails (the store is down, say), the document is withdrawn and the submission stays pending,
-        so the moderator can simply approve it again later: nothing is lost and nothing is half-published.
+        so the moderator can simply approve it again later: nothing is lost and nothing is half-published. If
+        another moderator rejected it while it was being published, `withdraw` takes it out of the index again.
         """
         sub = self._pending(submission_id)
         self.publish_dir.mkdir(parents=True, exist_ok=True)
@@ -212,7 +221,14 @@ class SubmissionQueue:
             except BaseException:
                 path.unlink(missing_ok=True)
                 raise
-        self._set_status(submission_id, "approved")
+        try:
+            self._set_status(submission_id, "approved")
+        except InvalidInput:
+            if self.get(submission_id).status == "rejected":
+                path.unlink(missing_ok=True)
+                if withdraw is not None and publish is not None:
+                    withdraw(sub.id)
+            raise
         return path
 
     def reject(self, submission_id: str, reason: str = "") -> None:

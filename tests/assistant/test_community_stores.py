@@ -176,3 +176,25 @@ def test_closing_a_store_leaves_the_shared_database_open(tmp_path, database, mon
     for store in stores:
         store.close()
     assert stores[0].list(None) == [] and stores[1].count() == 0 and stores[2].recent() == []
+
+
+def test_two_moderators_deciding_at_once_leave_one_decision_and_no_stray_document(tmp_path, path):
+    """On two replicas: one approves (publishing takes a while) while the other rejects, or approves too."""
+    database = sqlite_database(path)
+    queue, other_replica = SubmissionQueue(database, tmp_path / "pub"), SubmissionQueue(database, tmp_path / "pub")
+    withdrawn: list[str] = []
+
+    raced = queue.submit(GOOD)
+    with pytest.raises(InvalidInput, match="already rejected"):
+        queue.approve(raced.id, publish=lambda _: other_replica.reject(raced.id, "spam"), withdraw=withdrawn.append)
+    assert queue.get(raced.id).status == "rejected" and queue.get(raced.id).reason == "spam"
+    assert withdrawn == [raced.id] and not (tmp_path / "pub" / f"{raced.id}.md").exists()
+
+    twice = queue.submit(GOOD)
+    with pytest.raises(InvalidInput, match="already approved"):
+        queue.approve(twice.id, publish=lambda _: other_replica.approve(twice.id), withdraw=withdrawn.append)
+    assert queue.get(twice.id).status == "approved" and withdrawn == [raced.id]  # approved once, kept
+    assert (tmp_path / "pub" / f"{twice.id}.md").exists()
+    with pytest.raises(InvalidInput, match="already approved"):
+        other_replica.reject(twice.id)
+    database.close()
