@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, SecretStr
 
 _SECRET_QUERY = re.compile(r"([?&](?:key|api_key|apikey|token|secret)=)[^&\s\"]*", re.IGNORECASE)
 
@@ -56,17 +59,26 @@ class RedactSecrets(logging.Filter):
 _FORMATTER = logging.Formatter()
 
 
+def settings_secrets(model: BaseModel) -> list[str]:
+    """Every secret the settings hold, wherever it is nested (a field added later is covered without a list to
+    keep up to date); for a secret URL (a database's), its password alone too, wherever a message shows it apart."""
+    found: list[str] = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            found += settings_secrets(value)
+        elif isinstance(value, SecretStr) and (secret := value.get_secret_value()):
+            found.append(secret)
+            password = urlsplit(secret).password if "://" in secret else None
+            if password:
+                found.append(password)
+    return found
+
+
 def install_log_redaction(settings) -> None:
     """Attach the filter to the loggers that print request lines or errors, and to their handlers
     (idempotent: call it again after a server has configured its own loggers)."""
-    secrets = [
-        settings.api.admin_key.get_secret_value(),
-        settings.api.public_key.get_secret_value(),
-        settings.llm.api_key.get_secret_value(),
-        settings.telegram.token.get_secret_value(),
-        settings.telegram.webhook_secret.get_secret_value(),
-    ]
-    redactor = RedactSecrets(secrets)
+    redactor = RedactSecrets(settings_secrets(settings))
     for name in ("uvicorn.access", "uvicorn.error", "uvicorn", "", "httpx", "telegram", "assistant", "api", "bots"):
         logger = logging.getLogger(name)
         logger.filters = [f for f in logger.filters if not isinstance(f, RedactSecrets)]

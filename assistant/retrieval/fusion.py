@@ -41,19 +41,23 @@ def fuse(
     second_weight: float = 0.0,
 ) -> Fused:
     fused = Fused({}, {})
-    for rank, (cid, _, sim) in enumerate(candidates.dense):
-        idx = chunk_index.get(cid)
-        if idx is None:
-            continue
-        fused.scores[idx] = fused.scores.get(idx, 0.0) + dense_weight / (RRF_K + rank + 1)
-        fused.dense_sim[idx] = sim
-    for rank, (idx, _score) in enumerate(candidates.lexical):
-        fused.scores[idx] = fused.scores.get(idx, 0.0) + lexical_weight / (RRF_K + rank + 1)
-    for rank, (cid, _, _sim) in enumerate(candidates.second if second_weight else []):
-        idx = chunk_index.get(cid)
+    dense_rows = [chunk_index.get(cid) for cid, _, _ in candidates.dense]
+    for idx, (_, _, sim) in zip(dense_rows, candidates.dense, strict=True):
         if idx is not None:
-            fused.scores[idx] = fused.scores.get(idx, 0.0) + second_weight / (RRF_K + rank + 1)
+            fused.dense_sim[idx] = sim
+    _add_ranking(fused.scores, dense_rows, dense_weight)
+    _add_ranking(fused.scores, [idx for idx, _ in candidates.lexical], lexical_weight)
+    if second_weight:
+        _add_ranking(fused.scores, [chunk_index.get(cid) for cid, _, _ in candidates.second], second_weight)
     return fused
+
+
+def _add_ranking(scores: dict[int, float], rows: list[int | None], weight: float) -> None:
+    """Add one ranking's reciprocal ranks (rows best first; None: a chunk the snapshot does not hold, which still
+    takes its rank)."""
+    for rank, idx in enumerate(rows):
+        if idx is not None:
+            scores[idx] = scores.get(idx, 0.0) + weight / (RRF_K + rank + 1)
 
 
 def best_per_document(scores: dict[int, float], chunks: list[Chunk]) -> dict[str, tuple[float, int]]:

@@ -153,6 +153,11 @@ class Retriever:
         """The question by the second encoder, when its ranking joins the fusion."""
         if not self.second_weight or self.second_opinion is None:
             return None
+        return self._embed_with_second(text)
+
+    def _embed_with_second(self, text: str) -> list[float]:
+        """The question by the second encoder, cached like the first's (the fusion and the gate share it)."""
+        assert self.second_opinion is not None
         return self._cached_query(self._second_query_cache, self.second_opinion.model, text)
 
     def _cached_query(self, cache: OrderedDict[str, list[float]], model, text: str) -> list[float]:
@@ -274,5 +279,10 @@ class Retriever:
         model's thresholds (a question about anything else is refused, not answered from the closest passages)."""
         docs_in_language = self.snapshot.language_counts.get(result.analysis.language, 0)
         opinion = self.second_opinion
-        ask = (lambda: opinion.similarity(result.analysis.text, result.hits)) if opinion is not None else None
+        if opinion is None:
+            return is_relevant(result, self.profile.relevance, docs_in_language)
+
+        def ask() -> float:
+            return opinion.similarity(result.analysis.text, result.hits, self._embed_with_second)
+
         return is_relevant(result, self.profile.relevance, docs_in_language, ask)

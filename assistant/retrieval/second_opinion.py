@@ -7,10 +7,12 @@ models' similarities separates the two kinds far better than either (`assistant.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from assistant.knowledge.embeddings import SECOND_PASSAGE_CHARS
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -19,12 +21,13 @@ if TYPE_CHECKING:
 
 #: Passages compared with the question: the top of the ranking, where an answer would come from.
 PASSAGES = 3
-PASSAGE_CHARS = 1500
 
 
 def passage_text(hit: Hit) -> str:
     doc = hit.doc
-    return " ".join(part for part in (doc.title + ".", doc.summary or "", hit.chunk.text) if part)[:PASSAGE_CHARS]
+    return " ".join(part for part in (doc.title + ".", doc.summary or "", hit.chunk.text) if part)[
+        :SECOND_PASSAGE_CHARS
+    ]
 
 
 class SecondOpinion:
@@ -34,11 +37,14 @@ class SecondOpinion:
     def __init__(self, model: BaseEmbedding):
         self.model = model
 
-    def similarity(self, question: str, hits: Sequence[Hit]) -> float:
+    def similarity(
+        self, question: str, hits: Sequence[Hit], embed_query: Callable[[str], list[float]] | None = None
+    ) -> float:
+        """`embed_query`: the caller's (cached) way to embed the question with this model."""
         top = list(hits[:PASSAGES])
         if not top or not question.strip():
             return 0.0
-        query = np.asarray(self.model.get_query_embedding(question), dtype=np.float32)
+        query = np.asarray((embed_query or self.model.get_query_embedding)(question), dtype=np.float32)
         passages = np.asarray(self.model.get_text_embedding_batch([passage_text(h) for h in top]), dtype=np.float32)
         query /= max(float(np.linalg.norm(query)), 1e-12)
         passages /= np.clip(np.linalg.norm(passages, axis=1, keepdims=True), 1e-12, None)

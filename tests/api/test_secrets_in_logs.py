@@ -77,3 +77,18 @@ def test_server_logs_hold_no_secret(tmp_path, small_corpus):
     for name, secret in SECRETS.items():
         assert secret not in logs, f"{name} leaked into the logs"
         assert secret.split(":")[-1] not in logs
+
+
+def test_every_secret_setting_is_redacted_including_a_database_urls_password():
+    from assistant.logsafe import settings_secrets
+    from assistant.settings import load_settings
+
+    settings = load_settings(
+        api={"admin_key": "admin-key-123", "session_secret": "a-session-secret-of-32-characters"},
+        database={"url": "postgresql://galaxy:hunter2-pass@db:5432/galaxy"},
+        telegram={"token": "123:telegram-token"},
+    )
+    found = settings_secrets(settings)
+    for secret in ("admin-key-123", "a-session-secret-of-32-characters", "123:telegram-token", "hunter2-pass"):
+        assert secret in found
+    assert "postgresql://galaxy:hunter2-pass@db:5432/galaxy" in found
