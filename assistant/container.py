@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from assistant.database import Database, database_url, open_database
 from assistant.errors import LoadError
 from assistant.knowledge.documents import KnowledgeDocument
-from assistant.knowledge.embeddings import CachedEmbedding, EmbeddingCache, build_embedding
+from assistant.knowledge.embeddings import CachedEmbedding, build_embedding
+from assistant.knowledge.encoders import EmbeddingCache
 from assistant.knowledge.ingest import Ingestor, catalogue
 from assistant.knowledge.store import KnowledgeStore, data_dir_guard, ensure_data_dir, open_store
 from assistant.settings import Settings
@@ -48,13 +49,16 @@ class KnowledgeBase:
     def second_model(self) -> CachedEmbedding | None:
         """The second encoder (`ModelProfile.second_opinion`) when the settings allow it; its passages share the
         embedding cache (keys carry the model's name)."""
-        from assistant.knowledge.embeddings import profile_for
+        from assistant.knowledge.profiles import profile_for
 
         mode = profile_for(self.embed_model.model_name).second_opinion
         if mode is None or not self.settings.embedding.second_opinion:
             return None
-        model = build_embedding(self.settings.embedding.model_copy(update={"mode": mode, "threads": None}))
-        return CachedEmbedding(model, self.embed_model.cache)
+        return build_embedding(
+            self.settings.embedding.model_copy(update={"mode": mode, "threads": None}),
+            self.embed_model.cache,
+            self.settings.models_path,
+        )
 
     def documents(self) -> dict[str, KnowledgeDocument]:
         if self._documents is None:
@@ -84,8 +88,7 @@ def build_database(settings: Settings) -> Database:
 def build_knowledge_base(settings: Settings, database: Database | None = None) -> KnowledgeBase:
     database = database or build_database(settings)
     with data_dir_guard(settings.data_dir):
-        model = build_embedding(settings.embedding)
-        embed_model = CachedEmbedding(model, EmbeddingCache(settings.cache_path))
+        embed_model = build_embedding(settings.embedding, EmbeddingCache(settings.cache_path), settings.models_path)
         store = open_store(settings, database, embed_model.model_name, embed_model.dim)
     return KnowledgeBase(settings, embed_model, store, database)
 
@@ -219,8 +222,14 @@ def build_retriever(kb: KnowledgeBase) -> Retriever:
     """The search over the knowledge base, with its second encoder when the settings have one (the CLI's
     one-shot search and every server rank alike)."""
     from assistant.retrieval.retriever import Retriever
+    from assistant.retrieval.saved import SavedSnapshot
 
-    return Retriever(kb, second_opinion=build_second_opinion(kb), second_weight=kb.settings.embedding.second_weight)
+    return Retriever(
+        kb,
+        second_opinion=build_second_opinion(kb),
+        second_weight=kb.settings.embedding.second_weight,
+        saved=SavedSnapshot(kb.settings) if SavedSnapshot.applies(kb.settings) else None,
+    )
 
 
 def build_services(settings: Settings, kb: KnowledgeBase | None = None) -> Services:

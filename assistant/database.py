@@ -16,11 +16,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from assistant.errors import ConfigurationError, MissingExtraError, StoreUnavailable
+from assistant.settings import SQLITE_FILE
 
 log = logging.getLogger(__name__)
 
-#: The SQLite file of the default set-up, under the data directory.
-SQLITE_FILE = "galaxy.sqlite3"
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: The newest migration's revision (a test checks it is Alembic's head): a database already there is opened
 #: without loading Alembic, which costs a one-shot CLI command a fifth of a second.

@@ -143,6 +143,9 @@ class ApiSettings(BaseModel):
 
 _M = TypeVar("_M", bound=BaseModel)
 
+#: The durable state's SQLite file under the data directory (no database URL set).
+SQLITE_FILE = "galaxy.sqlite3"
+
 
 def _defaults(model: type[_M]) -> Callable[[], _M]:
     """A default_factory: `model` with every field at its default. Spelled `model.model_validate({})`, which is
@@ -180,6 +183,21 @@ class Settings(BaseSettings):
     @property
     def cache_path(self) -> Path:
         return self.data_dir / "embedding-cache.sqlite3"
+
+    @property
+    def models_path(self) -> Path:
+        """Copies of model files made here for speed (uncompressed weights); safe to delete."""
+        return self.data_dir / "models"
+
+    @property
+    def sqlite_path(self) -> Path:
+        """The durable state's SQLite file, when no database URL is set."""
+        return self.data_dir / SQLITE_FILE
+
+    @property
+    def search_snapshot_path(self) -> Path:
+        """The saved search snapshot of an embedded stack (`assistant.retrieval.saved`)."""
+        return self.data_dir / "search-snapshot.pickle"
 
 
 def load_settings(**overrides) -> Settings:

@@ -2,12 +2,15 @@
 
     python bench/answer_quality.py                      # this tree, both question sets
     python bench/answer_quality.py --baseline /tmp/base # also the engine of another copy of assistant/, side by side
+                                                        # (/tmp/base holding only assistant/: the harness is this one)
 
 Each engine runs in its own process (the baseline with PYTHONPATH pointing at its copy of `assistant/`) over the
 existing index `data/eval-acclabs` (never rebuilt here); the results go to bench/results/answer_quality.json.
 Metrics, per question set:
 - in_language: share of the sentences the assistant wrote itself (outside marked quotes « ... » (EN)) detected
-  in the asker's language, over the fr/es/pt questions;
+  in the asker's language, over the fr/es/pt questions (judged by `judged_language`, the same for every engine);
+- answered_in_asked_language: share of the fr/es/pt/ar questions answered in their language (the engine's
+  choice of language, whatever the sentences);
 - junk_rate: share of answers holding HTML entities, form prompts, a name alone or a fragment ending in ":";
 - false_refusals: answerable questions (find, results, who, facts, elsewhere) answered with a refusal;
 - scope_message: out_of_scope questions answered with the scope message (refused: not answered at all);
@@ -59,7 +62,6 @@ def is_junk(text: str) -> bool:
 def run_engine(data_dir: Path) -> dict:
     from assistant.container import build_knowledge_base, build_services
     from assistant.settings import load_settings
-    from assistant.text.language import detect_language
 
     settings = load_settings(data_dir=data_dir)
     services = build_services(settings, build_knowledge_base(settings))  # the index as it is: nothing ingested
@@ -68,7 +70,7 @@ def run_engine(data_dir: Path) -> dict:
     results = {}
     for name, path in SETS.items():
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        own = in_lang = junk = 0
+        own = in_lang = junk = asked = answered_in = 0
         false_refusals = answerable = scope = scope_refused = oos = greet = greetings = gold = gold_n = 0
         latencies = []
         for row in rows:
@@ -77,10 +79,13 @@ def run_engine(data_dir: Path) -> dict:
             latencies.append((time.perf_counter() - start) * 1000)
             outcome = getattr(answer, "outcome", None)
             kind, lang = row["type"], row.get("lang") or "en"
+            if lang in ("fr", "es", "pt", "ar"):
+                asked += 1
+                answered_in += getattr(answer, "language", None) == lang
             if lang in ("fr", "es", "pt"):
                 for sentence in own_sentences(answer.text):
                     own += 1
-                    in_lang += detect_language(sentence, default="en") == lang
+                    in_lang += judged_language(sentence) == lang
             junk += is_junk(answer.text)
             if kind in ANSWERABLE:
                 answerable += 1
@@ -98,6 +103,7 @@ def run_engine(data_dir: Path) -> dict:
         results[name] = {
             "questions": len(rows),
             "in_language": round(in_lang / own, 3) if own else None,
+            "answered_in_asked_language": round(answered_in / asked, 3) if asked else None,
             "junk_rate": round(junk / len(rows), 3),
             "false_refusals": round(false_refusals / answerable, 3) if answerable else None,
             "out_of_scope_scope_message": round(scope / oos, 3) if oos else None,
@@ -108,6 +114,27 @@ def run_engine(data_dir: Path) -> dict:
         }
     services.close()
     return results
+
+
+def judged_language(sentence: str) -> str:
+    """The judge of a sentence's language, the same for every engine compared: lingua's first language when at
+    least 0.5 confident, else English (the product's detector as it was before short texts were read better, so
+    that a better detector in the engine does not also grade its own answers more kindly)."""
+    from assistant.text.geo import find_places
+    from assistant.text.language import SUPPORTED, _detector
+
+    text = sentence
+    for start, end in sorted(find_places(sentence).spans, reverse=True):
+        text = text[:start] + " " + text[end:]
+    for candidate in (text, sentence):
+        if sum(ch.isalpha() for ch in candidate) < 3:
+            continue
+        values = _detector().compute_language_confidence_values(candidate)
+        if values and values[0].value >= 0.5:
+            code = {"ENGLISH": "en", "FRENCH": "fr", "SPANISH": "es", "PORTUGUESE": "pt"}.get(values[0].language.name)
+            if code in SUPPORTED and not (candidate is sentence and code == "sw"):
+                return code
+    return "en"
 
 
 def in_process(root: Path, data_dir: Path) -> dict:

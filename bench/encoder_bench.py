@@ -163,18 +163,18 @@ def unique_questions() -> list[str]:
 
 
 def child_encode(threads: int) -> dict:
-    from assistant.knowledge.embeddings import build_embedding
+    from assistant.knowledge.encoders import build_encoder
     from assistant.settings import load_settings
 
     settings = load_settings().embedding.model_copy(update={"threads": threads})
-    model = build_embedding(settings)
+    model = build_encoder(settings)
     questions = unique_questions()
     for q in questions[:5]:  # warm-up
-        model.get_query_embedding(q)
+        model.embed([q], True)
     times, cpu = [], []
     for q in questions:
         started, cpu0 = time.perf_counter(), _cpu_seconds()
-        model.get_query_embedding(q)
+        model.embed([q], True)
         times.append((time.perf_counter() - started) * 1000)
         cpu.append((_cpu_seconds() - cpu0) * 1000)
     return {
@@ -284,7 +284,7 @@ def choose_relevance(rows: list[dict], target_refusal: float, target_false: floa
     """The e5 procedure: among thresholds that refuse at least as many unanswerable questions as e5 does, the one
     with the fewest false refusals; ties go to the widest margin (the middle of the run of equally good `dense`
     values, and of `dense_with_words` below it), with coverage 0.3 unless another coverage does strictly better."""
-    from assistant.knowledge.embeddings import RelevanceThresholds
+    from assistant.knowledge.profiles import RelevanceThresholds
 
     dense_values = np.round(np.arange(0.20, 0.95, 0.005), 3)
     table = []
@@ -338,7 +338,7 @@ def choose_partners(rows: list[dict]) -> dict:
 
 
 def phase_calibrate() -> dict:
-    from assistant.knowledge.embeddings import PROFILES
+    from assistant.knowledge.profiles import PROFILES
 
     devset = load_devset(DEVSET)
     out: dict = {}

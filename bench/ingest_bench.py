@@ -68,7 +68,8 @@ def run_naive(data_dir: str) -> dict:
     from llama_index.core import StorageContext, VectorStoreIndex
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from assistant.knowledge.embeddings import E5Embedding
+    from assistant.knowledge.embeddings import CachedEmbedding
+    from assistant.knowledge.encoders import E5Encoder, EmbeddingCache
     from assistant.knowledge.ingest import build_splitter, to_llama_document
     from assistant.settings import load_settings
 
@@ -83,7 +84,7 @@ def run_naive(data_dir: str) -> dict:
     index = VectorStoreIndex.from_documents(
         documents,
         storage_context=storage,
-        embed_model=E5Embedding(),
+        embed_model=CachedEmbedding(E5Encoder(), EmbeddingCache(Path(data_dir) / "naive-cache.sqlite3")),
         transformations=[build_splitter(settings.chunk)],
     )
     seconds = time.perf_counter() - started

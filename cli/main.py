@@ -184,8 +184,15 @@ def _services():
 
 
 def _retriever():
-    """Only the knowledge base and the retriever: a one-shot search needs no answer engine, LLM or stores."""
+    """Only the knowledge base and the retriever: a one-shot search needs no answer engine, LLM or stores. The
+    snapshot saved by the last search or server over this data directory, while it is current, spares reading
+    the store (and importing llama-index and chromadb)."""
     settings = _settings()
+    from assistant.retrieval.saved import open_saved_retriever
+
+    saved = open_saved_retriever(settings)
+    if saved is not None:
+        return saved
     from assistant.container import build_knowledge_base, build_retriever
     from assistant.knowledge.store import data_dir_guard
 

@@ -114,7 +114,19 @@ def quoted(text: str, text_language: str | None, language: str) -> str:
         text_language = _language_of(text, text_language)
     if text_language == language:
         return text
-    return _say(language, "quote", text=text, code=text_language.upper())
+    return _say(language, "quote", text=_inner_quotes(text), code=text_language.upper())
+
+
+#: Quotation marks inside a quote, one level down: a record's own « Mon milieu » inside the guillemets that mark
+#: it as a quote would read «« Mon milieu » est ...» and end the quote early.
+#: French spacing inside guillemets (« Mon milieu ») is dropped with them.
+_INNER_QUOTES = str.maketrans({"“": "‘", "”": "’"})
+_GUILLEMETS = (re.compile(r"«\s*"), re.compile(r"\s*»"))
+
+
+def _inner_quotes(text: str) -> str:
+    opening, closing = _GUILLEMETS
+    return closing.sub("”", opening.sub("“", text.translate(_INNER_QUOTES)))
 
 
 @functools.lru_cache(maxsize=4096)

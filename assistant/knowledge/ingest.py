@@ -28,7 +28,7 @@ from pydantic import PrivateAttr
 from assistant.errors import NotFound
 from assistant.knowledge.chunking import StructuredSplitter
 from assistant.knowledge.documents import NON_EMBEDDED_KEYS, KnowledgeDocument
-from assistant.knowledge.embeddings import second_passage
+from assistant.knowledge.encoders import second_passage
 from assistant.knowledge.loaders import load_paths
 from assistant.knowledge.loaders.csv_mapping import CsvMapping
 from assistant.knowledge.store import KnowledgeStore, data_dir_guard

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 
 from assistant.knowledge.documents import KnowledgeDocument
-from assistant.knowledge.embeddings import PartnerCalibration
+from assistant.knowledge.profiles import PartnerCalibration
 from assistant.matchmaking.needs import money_topic, on_topic
 from assistant.matchmaking.reasons import funding_reason
 from assistant.matchmaking.scoring import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.knowledge.embeddings import PartnerCalibration
+from assistant.knowledge.profiles import PartnerCalibration
 from assistant.retrieval.retriever import SearchResult
 from assistant.text.sdg import find_sdgs
 from assistant.text.textproc import fold

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.knowledge.documents import KnowledgeDocument
-from assistant.knowledge.embeddings import PartnerCalibration
+from assistant.knowledge.profiles import PartnerCalibration
 from assistant.matchmaking.funding import find_funding
 from assistant.matchmaking.needs import asks_for_money, asks_for_partners, money_topic
 from assistant.matchmaking.needs import on_topic as need_on_topic

@@ -46,7 +46,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 
-from assistant.knowledge.embeddings import DEFAULT_PROFILE, PROFILES, PartnerCalibration
+from assistant.knowledge.profiles import DEFAULT_PROFILE, PROFILES, PartnerCalibration
 from assistant.retrieval.retriever import RRF_K, Hit, Retriever
 from assistant.text.geo import PRIMARY_REGIONS, REGIONS, region_of
 

@@ -14,12 +14,12 @@ import numpy as np
 
 from assistant.errors import StoreUnavailable
 from assistant.knowledge.documents import KnowledgeDocument
-from assistant.knowledge.embeddings import second_passage
+from assistant.knowledge.encoders import second_passage
 from assistant.text.geo import country_name
 from assistant.text.textproc import multilingual_stems, stems
 
 if TYPE_CHECKING:
-    from llama_index.core.base.embeddings.base import BaseEmbedding
+    from assistant.knowledge.encoders import TextEmbedder
 
 #: Below this many chunks a language's mean similarity is too noisy to centre on; such chunks use the mean of all.
 MIN_CHUNKS_FOR_LANGUAGE_MEAN = 20
@@ -61,7 +61,7 @@ class Snapshot:
         return list(dict.fromkeys(multilingual_stems(query, languages)))
 
 
-def build_snapshot(kb, second: BaseEmbedding | None = None) -> Snapshot:
+def build_snapshot(kb, second: TextEmbedder | None = None) -> Snapshot:
     """Read the knowledge base's documents and the store's chunks and vectors into a new snapshot; with
     `second`, also each chunk's vector by that model (through its cache: only new chunks are embedded)."""
     documents = kb.documents()
@@ -94,7 +94,7 @@ def build_snapshot(kb, second: BaseEmbedding | None = None) -> Snapshot:
     )
 
 
-def _second_matrix(model: BaseEmbedding | None, chunks: list[Chunk], documents: dict) -> np.ndarray:
+def _second_matrix(model: TextEmbedder | None, chunks: list[Chunk], documents: dict) -> np.ndarray:
     if model is None or not chunks:
         return np.zeros((0, 0), dtype=np.float32)
     texts = [second_passage(documents[c.doc_id].title, c.text) for c in chunks]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from assistant.text.data import read_data
 from assistant.text.geo import COUNTRIES, REGIONS, find_places, tokenise
 from assistant.text.sdg import covered_words, find_sdgs
-from assistant.text.textproc import content_words
+from assistant.text.textproc import content_words, fold
 
 EXACT = "exact"
 NEIGHBOUR = "neighbour"
@@ -38,7 +38,7 @@ def _nearby_groups() -> tuple[tuple[frozenset[str], ...], tuple[frozenset[str], 
 
 @functools.cache
 def _generic_words() -> frozenset[str]:
-    return frozenset(read_data("intents.json")["generic"])
+    return frozenset(fold(word) for word in read_data("intents.json")["generic"])
 
 
 def _around(codes: Iterable[str], groups: Iterable[frozenset[str]]) -> frozenset[str]:

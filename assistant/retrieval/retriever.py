@@ -20,7 +20,7 @@ import numpy as np
 
 from assistant.errors import InvalidInput
 from assistant.knowledge.documents import KnowledgeDocument
-from assistant.knowledge.embeddings import ModelProfile, profile_for
+from assistant.knowledge.profiles import ModelProfile, profile_for
 from assistant.retrieval import candidates, places
 from assistant.retrieval import query as understanding
 from assistant.retrieval.filters import Filters, allowed_documents
@@ -28,6 +28,7 @@ from assistant.retrieval.fusion import RRF_K, Boosts, Ranked, best_per_document,
 from assistant.retrieval.index import MIN_CHUNKS_FOR_LANGUAGE_MEAN, Chunk, Snapshot, build_snapshot
 from assistant.retrieval.query import QueryAnalysis
 from assistant.retrieval.results import Hit, SearchResult, build_hits, mark_places
+from assistant.retrieval.saved import SavedSnapshot
 from assistant.retrieval.second_opinion import SecondOpinion
 from assistant.retrieval.signals import add_signals, is_relevant
 from assistant.text.textproc import stems
@@ -79,8 +80,13 @@ class Retriever:
         lexical_weight: float = LEXICAL_WEIGHT,
         second_opinion: SecondOpinion | None = None,
         second_weight: float = 0.0,
+        snapshot: Snapshot | None = None,
+        saved: SavedSnapshot | None = None,
     ):
+        """`snapshot`: search this one instead of reading the store (`assistant.retrieval.saved`); `saved`: save
+        each snapshot read from the store there, for the next one-shot search."""
         self.kb = kb
+        self.saved = saved
         #: Another encoder consulted by the relevance gate, when this model's profile names one; with
         #: `second_weight`, its ranking of the chunks also joins the fusion.
         self.second_opinion = second_opinion
@@ -94,7 +100,10 @@ class Retriever:
         self.profile: ModelProfile = profile_for(getattr(kb.embed_model, "model_name", None))
         #: Topic first, the named place as a preference (`places`); off: the named place boosted above everything.
         self.place_preference = True
-        self.refresh()
+        if snapshot is None:
+            self.refresh()
+        else:
+            self._snapshot = snapshot
 
     # -- index ---------------------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -104,9 +113,12 @@ class Retriever:
         with self._refresh_lock:
             self.kb.invalidate()
             fused = self.second_opinion.model if self.second_opinion is not None and self.second_weight else None
+            key = self.saved.key() if self.saved is not None else None
             snapshot = build_snapshot(self.kb, fused)
             with self._lock:
                 self._snapshot = snapshot
+            if self.saved is not None and key is not None:
+                self.saved.save(snapshot, key)
 
     @property
     def snapshot(self) -> Snapshot:
@@ -283,6 +295,12 @@ class Retriever:
             return is_relevant(result, self.profile.relevance, docs_in_language)
 
         def ask() -> float:
-            return opinion.similarity(result.analysis.text, result.hits, self._embed_with_second)
+            return opinion.similarity(
+                result.analysis.text,
+                result.hits,
+                self._embed_with_second,
+                result.analysis.language,
+                self.profile.relevance.cross_lingual_lift,
+            )
 
         return is_relevant(result, self.profile.relevance, docs_in_language, ask)

@@ -12,11 +12,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.knowledge.embeddings import SECOND_PASSAGE_CHARS
+from assistant.knowledge.encoders import SECOND_PASSAGE_CHARS
 
 if TYPE_CHECKING:
-    from llama_index.core.base.embeddings.base import BaseEmbedding
-
+    from assistant.knowledge.encoders import TextEmbedder
     from assistant.retrieval.results import Hit
 
 #: Passages compared with the question: the top of the ranking, where an answer would come from.
@@ -34,13 +33,20 @@ class SecondOpinion:
     """The best cosine between a question and its top passages, by another embedding model (passages through
     that model's content-hash cache, so a passage is embedded once)."""
 
-    def __init__(self, model: BaseEmbedding):
+    def __init__(self, model: TextEmbedder):
         self.model = model
 
     def similarity(
-        self, question: str, hits: Sequence[Hit], embed_query: Callable[[str], list[float]] | None = None
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        embed_query: Callable[[str], list[float]] | None = None,
+        language: str | None = None,
+        cross_lingual_lift: float = 0.0,
     ) -> float:
-        """`embed_query`: the caller's (cached) way to embed the question with this model."""
+        """`embed_query`: the caller's (cached) way to embed the question with this model; `cross_lingual_lift`
+        is added to the cosine of each passage whose record is in another language than `language`, the
+        question's (`RelevanceThresholds.cross_lingual_lift`)."""
         top = list(hits[:PASSAGES])
         if not top or not question.strip():
             return 0.0
@@ -48,4 +54,7 @@ class SecondOpinion:
         passages = np.asarray(self.model.get_text_embedding_batch([passage_text(h) for h in top]), dtype=np.float32)
         query /= max(float(np.linalg.norm(query)), 1e-12)
         passages /= np.clip(np.linalg.norm(passages, axis=1, keepdims=True), 1e-12, None)
-        return float((passages @ query).max())
+        cosines = passages @ query
+        if language is not None and cross_lingual_lift:
+            cosines += np.array([cross_lingual_lift * (h.doc.language != language) for h in top], np.float32)
+        return float(cosines.max())

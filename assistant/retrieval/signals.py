@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.knowledge.embeddings import RelevanceThresholds
+from assistant.knowledge.profiles import RelevanceThresholds
 from assistant.retrieval.candidates import DenseHit
 
 if TYPE_CHECKING:

@@ -2,8 +2,10 @@
 
 `sdg_number` reads one value from data (a tag, a code, a name, even misspelt); `find_sdgs` reads a
 user's question. Matching is accent- and case-insensitive and works on whole words (see
-assistant.text.geo.tokenise). Names, keywords and connective words come from
-assistant/data/sdgs.json (its "about" entries describe the format), read once at import and checked.
+assistant.text.geo.tokenise); the first word of an Arabic name or keyword may carry the one-letter
+clitics, and the article when written without it, as Arabic place names may ("بالزراعة", "للمياه").
+Names, keywords and connective words come from assistant/data/sdgs.json (its "about" entries
+describe the format), read once at import and checked.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from assistant.text.data import read_data
-from assistant.text.geo import Token, normalise, tokenise
+from assistant.text.geo import Token, _arabic_forms, normalise, tokenise
 
 __all__ = ["SDG_NAMES", "SDG_NAMES_I18N", "find_sdgs", "normalise_sdgs", "sdg_number"]
 
@@ -177,11 +179,12 @@ def _index_phrases() -> tuple[dict[str, list[_Phrase]], dict[str, list[_Phrase]]
 _BY_FIRST_WORD, _STEMS_BY_START = _index_phrases()
 
 
-def _matches_at(tokens: list[Token], start: int, phrase: _Phrase) -> bool:
+def _matches_at(tokens: list[Token], start: int, phrase: _Phrase, first: str) -> bool:
+    """Whether `phrase` is at `start`, its first word read as `first` (the word or one of its Arabic forms)."""
     end = start + len(phrase.words)
     if end > len(tokens):
         return False
-    words = [t.text for t in tokens[start:end]]
+    words = [first] + [t.text for t in tokens[start + 1 : end]]
     if phrase.stem:
         return words[:-1] == list(phrase.words[:-1]) and words[-1].startswith(phrase.words[-1])
     return words == list(phrase.words)
@@ -217,10 +220,12 @@ def _phrase_hits(tokens: list[Token]) -> list[_Hit]:
     hits = []
     for start in range(len(tokens)):
         by_length: dict[tuple[int, _Kind], list[int]] = {}
+        # An Arabic first word may carry clitics and the article, as in place names ("بالزراعة" = "ب" + "الزراعة").
         word = tokens[start].text
-        for phrase in _BY_FIRST_WORD.get(word, []) + _STEMS_BY_START.get(word[:_STEM_KEY], []):
-            if _matches_at(tokens, start, phrase):
-                by_length.setdefault((len(phrase.words), phrase.kind), []).append(phrase.goal)
+        for first in (word, *(form for form, _ in _arabic_forms(word))):
+            for phrase in _BY_FIRST_WORD.get(first, []) + _STEMS_BY_START.get(first[:_STEM_KEY], []):
+                if _matches_at(tokens, start, phrase, first):
+                    by_length.setdefault((len(phrase.words), phrase.kind), []).append(phrase.goal)
         for (length, kind), goals in by_length.items():
             hits.append(_Hit(start, length, tuple(dict.fromkeys(goals)), kind))
     return hits

@@ -183,24 +183,20 @@ def test_the_start_up_check_hides_the_password_and_passes_a_running_redis(redis_
 
 
 def test_only_the_start_of_a_long_question_is_embedded(tmp_path):
-    from llama_index.core.embeddings import BaseEmbedding
-
-    from assistant.knowledge.embeddings import QUERY_WINDOW_CHARS, CachedEmbedding, EmbeddingCache
+    from assistant.knowledge.embeddings import CachedEmbedding
+    from assistant.knowledge.encoders import QUERY_WINDOW_CHARS, EmbeddingCache
 
     seen: list[str] = []
 
-    class Recording(BaseEmbedding):
-        def _get_query_embedding(self, query: str) -> list[float]:
-            seen.append(query)
-            return [1.0, 0.0]
+    class Recording:
+        model_name = "recording"
+        dim = 2
 
-        async def _aget_query_embedding(self, query: str) -> list[float]:
-            return self._get_query_embedding(query)
+        def embed(self, texts: list[str], is_query: bool) -> list[list[float]]:
+            seen.extend(texts)
+            return [[1.0, 0.0] for _ in texts]
 
-        def _get_text_embedding(self, text: str) -> list[float]:
-            return [0.0, 1.0]
-
-    cached = CachedEmbedding(Recording(model_name="recording"), EmbeddingCache(tmp_path / "cache.sqlite3"))
+    cached = CachedEmbedding(Recording(), EmbeddingCache(tmp_path / "cache.sqlite3"))
     cached.get_query_embedding("water " * 1000)
     cached.get_query_embedding("water kiosks")
     assert [len(q) for q in seen] == [QUERY_WINDOW_CHARS, len("water kiosks")]

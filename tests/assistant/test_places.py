@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.retrieval.places import (
     OnTopicBars,
     PlacePreference,
@@ -28,6 +30,12 @@ def test_the_topic_is_the_question_without_its_places():
     assert names_a_topic(topic_text("Are there solar irrigation solutions in Senegal?"))
     for place_only in ("Quelles solutions existent au Sénégal ?", "Show me projects from Niger", "et au Kenya ?"):
         assert not names_a_topic(topic_text(place_only)), place_only
+
+
+def test_the_topic_of_an_arabic_question_is_without_its_region():
+    assert topic_text("مشاريع الطاقة الشمسية بغرب أفريقيا") == "مشاريع الطاقة الشمسية"  # the clitic goes too
+    assert topic_text("حلول للمياه النظيفة في الشرق الأوسط وشمال أفريقيا") == "حلول للمياه النظيفة في"
+    assert topic_text("حماية الساحل من التآكل") == "حماية الساحل من التآكل"  # 'the coast', not the Sahel
 
 
 def test_a_theme_is_one_sdg_named_by_most_of_the_words():
@@ -68,3 +76,17 @@ def test_the_places_own_on_topic_record_leads_and_vouched_records_count_as_on_to
     countries = {"mli-pumps": ["MLI"], "sen-pumps": ["SEN"], "sen-tagged": ["SEN"]}
     order, placement = _order(shares, countries, vouched={"sen-tagged", "mli-pumps"})
     assert order == ["sen-pumps", "sen-tagged", "mli-pumps"] and placement.place_has_topic is True
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("ما هي الحلول الموجودة في كينيا؟", False),
+        ("هل توجد مشاريع في السنغال؟", False),
+        ("ما هي حلول الطاقة الشمسية في غرب أفريقيا؟", True),
+        ("كيف يمكن تحسين الري في النيجر؟", True),
+    ],
+)
+def test_an_arabic_question_for_a_place_alone_names_no_topic(question, topic):
+    """Arabic question words (ما هي, هل) and generic words (حلول, مشاريع) are not a topic, as in the other languages."""
+    assert names_a_topic(topic_text(question)) is topic

@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from assistant.container import build_second_opinion
-from assistant.knowledge.embeddings import RelevanceThresholds
+from assistant.knowledge.profiles import RelevanceThresholds
 from assistant.retrieval.second_opinion import SecondOpinion
 from assistant.retrieval.signals import is_relevant
 

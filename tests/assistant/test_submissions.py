@@ -82,7 +82,7 @@ def test_cli_moderation_publishes_into_the_index(tmp_path, small_corpus):
         )
 
     assert galaxy("ingest", str(small_corpus)).returncode == 0
-    from assistant.database import SQLITE_FILE
+    from assistant.settings import SQLITE_FILE
     from tests.conftest import sqlite_database
 
     database = sqlite_database(tmp_path / "data" / SQLITE_FILE)  # the file the CLI opens under its data directory

@@ -1,0 +1,116 @@
+"""The relevance gate's second opinion across languages: does USE's similarity need a lift when the question and
+the passage are in different languages?
+
+    python -m bench.gate_calibration [--data-dir data/eval-acclabs] [--out bench/results/gate.json]
+
+Over the existing AccLabs index (bench.evaluation.build_eval_services), for each question of the development
+sets (answers.jsonl + questions.jsonl) and, separately, the held-out ones (never tuned on): e5's bars, e5's best
+cosine and USE's cosine to each of the top three passages with the passage's language. For each lift the sweep
+reports the share of answerable questions refused and of unanswerable (out of scope, absent) ones let through,
+with the lift added to a passage's USE cosine when its language differs from the question's."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DEVSET = ROOT / "bench/devset"
+SETS = {
+    "dev": ["answers.jsonl", "questions.jsonl"],
+    "heldout": ["answers-heldout.jsonl", "heldout.jsonl"],
+}
+ANSWERABLE = {"find", "results", "who", "facts", "elsewhere", "facet", "partner"}
+UNANSWERABLE = {"out_of_scope", "unanswerable"}
+LIFTS = [0.0, 0.02, 0.04, 0.06, 0.08, 0.10, 0.11, 0.12, 0.15]
+
+
+def _questions(files: list[str]) -> list[dict]:
+    rows = []
+    for name in files:
+        for line in (DEVSET / name).read_text(encoding="utf-8").splitlines():
+            row = json.loads(line) if line.strip() else None
+            if row and row.get("type") in ANSWERABLE | UNANSWERABLE and row.get("question"):
+                rows.append(row)
+    return rows
+
+
+def measure(services, rows: list[dict]) -> list[dict]:
+    from assistant.retrieval.second_opinion import PASSAGES, passage_text
+    from assistant.retrieval.signals import is_relevant
+
+    retriever = services.retriever
+    model = retriever.second_opinion.model
+    out = []
+    for row in rows:
+        result = retriever.search(row["question"], k=8)
+        docs_in_language = retriever.snapshot.language_counts.get(result.analysis.language, 0)
+        bars = is_relevant(result, retriever.profile.relevance, docs_in_language)
+        top = list(result.hits[:PASSAGES])
+        query = np.asarray(retriever._embed_with_second(result.analysis.text), dtype=np.float32)
+        passages = np.asarray(model.get_text_embedding_batch([passage_text(h) for h in top]), dtype=np.float32)
+        query /= max(float(np.linalg.norm(query)), 1e-12)
+        passages /= np.clip(np.linalg.norm(passages, axis=1, keepdims=True), 1e-12, None)
+        out.append(
+            {
+                "id": row["id"],
+                "answerable": row["type"] in ANSWERABLE,
+                "language": result.analysis.language,
+                "bars": bars,
+                "top_dense": result.top_dense,
+                "use": [float(s) for s in passages @ query] if top else [],
+                "passage_languages": [h.doc.language for h in top],
+            }
+        )
+    return out
+
+
+def decide(row: dict, lift: float, bar: float) -> bool:
+    if row["bars"]:
+        return True
+    if not row["use"]:
+        return False
+    pairs = zip(row["use"], row["passage_languages"], strict=True)
+    lifted = [cosine + (lift if language != row["language"] else 0.0) for cosine, language in pairs]
+    return row["top_dense"] + max(lifted) >= bar
+
+
+def sweep(rows: list[dict], bar: float) -> list[dict]:
+    answerable = [r for r in rows if r["answerable"]]
+    others = [r for r in rows if not r["answerable"]]
+    return [
+        {
+            "lift": lift,
+            "false_refusals": round(sum(not decide(r, lift, bar) for r in answerable) / max(len(answerable), 1), 3),
+            "let_through": round(sum(decide(r, lift, bar) for r in others) / max(len(others), 1), 3),
+            "answerable": len(answerable),
+            "unanswerable": len(others),
+        }
+        for lift in LIFTS
+    ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", type=Path, default=ROOT / "data/eval-acclabs")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    from bench.evaluation import build_eval_services
+
+    services = build_eval_services(args.data_dir)
+    bar = services.retriever.profile.relevance.with_second_opinion
+    report = {}
+    for name, files in SETS.items():
+        rows = measure(services, _questions(files))
+        report[name] = {"sweep": sweep(rows, bar), "rows": rows}
+        for line in report[name]["sweep"]:
+            print(name, json.dumps(line))
+    if args.out:
+        args.out.write_text(json.dumps(report, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
