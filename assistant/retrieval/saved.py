@@ -14,7 +14,6 @@ import logging
 import os
 import pickle
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
-    from assistant.knowledge.encoders import CachedEncoder
+    from assistant.knowledge.encoders import CachedEncoder, EmbeddingCache
     from assistant.retrieval.index import Snapshot
     from assistant.retrieval.retriever import Retriever
 
@@ -110,72 +109,38 @@ class SearchOnlyKnowledgeBase:
 
 def open_saved_retriever(settings: Settings) -> Retriever | None:
     """A retriever over the saved snapshot, with the encoders the settings name, or None when there is no
-    current saved snapshot (the caller then builds one over the store). The second encoder and the language
-    detector load on other threads meanwhile (lingua holds the interpreter lock while it loads, so the gain is
-    the part of USE's loading that waits on zlib and the disk)."""
+    current saved snapshot (the caller then builds one over the store). The models load one after the other:
+    lingua holds the interpreter lock while its models load (0.46 s here), so loading the encoders on other
+    threads meanwhile gained nothing."""
     if not SavedSnapshot.applies(settings):
         return None
     snapshot = SavedSnapshot(settings).load()
     if snapshot is None:
         return None
-    loading = _Loading()
-    loading.start("language", _warm_language_detector)
-    loading.start("second", lambda: _second_encoder(settings))
     from assistant.knowledge.encoders import CachedEncoder, EmbeddingCache, build_encoder
     from assistant.retrieval.retriever import Retriever
     from assistant.retrieval.second_opinion import SecondOpinion
+    from assistant.text.language import warm_up
 
-    embed_model = CachedEncoder(
-        build_encoder(settings.embedding, settings.models_path), EmbeddingCache(settings.cache_path)
-    )
-    second = loading.result("second")
-    loading.result("language")
+    warm_up()
+    cache = EmbeddingCache(settings.cache_path)
+    second = _second_encoder(settings, cache)
     return Retriever(
-        SearchOnlyKnowledgeBase(settings, embed_model),
+        SearchOnlyKnowledgeBase(
+            settings, CachedEncoder(build_encoder(settings.embedding, settings.models_path), cache)
+        ),
         second_opinion=SecondOpinion(second) if second is not None else None,
         second_weight=settings.embedding.second_weight,
         snapshot=snapshot,
     )
 
 
-def _second_encoder(settings: Settings) -> CachedEncoder | None:
-    from assistant.knowledge.encoders import MODEL_NAMES, CachedEncoder, EmbeddingCache, build_encoder
+def _second_encoder(settings: Settings, cache: EmbeddingCache) -> CachedEncoder | None:
+    from assistant.knowledge.encoders import MODEL_NAMES, CachedEncoder, build_encoder
     from assistant.knowledge.profiles import profile_for
 
     mode = profile_for(MODEL_NAMES[settings.embedding.mode]).second_opinion
     if mode is None or not settings.embedding.second_opinion:
         return None
     encoder = build_encoder(settings.embedding.model_copy(update={"mode": mode, "threads": None}), settings.models_path)
-    return CachedEncoder(encoder, EmbeddingCache(settings.cache_path))
-
-
-def _warm_language_detector() -> None:
-    from assistant.text.language import warm_up
-
-    warm_up()
-
-
-class _Loading:
-    """Functions run on daemon threads, their results (or exceptions) collected on demand."""
-
-    def __init__(self) -> None:
-        self._threads: dict[str, threading.Thread] = {}
-        self._results: dict[str, Any] = {}
-
-    def start(self, name: str, load: Callable[[], Any]) -> None:
-        def run() -> None:
-            try:
-                self._results[name] = (load(), None)
-            except BaseException as exc:  # re-raised in the caller's thread by result()
-                self._results[name] = (None, exc)
-
-        thread = threading.Thread(target=run, name=f"load-{name}", daemon=True)
-        self._threads[name] = thread
-        thread.start()
-
-    def result(self, name: str) -> Any:
-        self._threads[name].join()
-        value, error = self._results[name]
-        if error is not None:
-            raise error
-        return value
+    return CachedEncoder(encoder, cache)
