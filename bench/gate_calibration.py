@@ -7,7 +7,8 @@ Over the existing AccLabs index (bench.evaluation.build_eval_services), for each
 sets (answers.jsonl + questions.jsonl) and, separately, the held-out ones (never tuned on): e5's bars, e5's best
 cosine and USE's cosine to each of the top three passages with the passage's language. For each lift the sweep
 reports the share of answerable questions refused and of unanswerable (out of scope, absent) ones let through,
-with the lift added to a passage's USE cosine when its language differs from the question's."""
+with the lift added to a passage's USE cosine when its language differs from the question's. And, for the scope
+message, each question's best USE cosine to the out-of-scope examples of intents.json, swept over bars."""
 
 from __future__ import annotations
 
@@ -41,9 +42,11 @@ def _questions(files: list[str]) -> list[dict]:
 def measure(services, rows: list[dict]) -> list[dict]:
     from assistant.retrieval.second_opinion import PASSAGES, passage_text
     from assistant.retrieval.signals import is_relevant
+    from assistant.text.data import read_data
 
     retriever = services.retriever
     model = retriever.second_opinion.model
+    examples = _unit(model.get_text_embedding_batch(list(read_data("intents.json")["out_of_scope_examples"])))
     out = []
     for row in rows:
         result = retriever.search(row["question"], k=8)
@@ -57,6 +60,8 @@ def measure(services, rows: list[dict]) -> list[dict]:
         out.append(
             {
                 "id": row["id"],
+                "type": row["type"],
+                "scope": scope_similarity(model, query, examples),
                 "answerable": row["type"] in ANSWERABLE,
                 "language": result.analysis.language,
                 "bars": bars,
@@ -66,6 +71,34 @@ def measure(services, rows: list[dict]) -> list[dict]:
             }
         )
     return out
+
+
+def _unit(vectors) -> np.ndarray:
+    matrix = np.asarray(vectors, dtype=np.float32)
+    return matrix / np.clip(np.linalg.norm(matrix, axis=-1, keepdims=True), 1e-12, None)
+
+
+def scope_similarity(model, query: np.ndarray, examples: np.ndarray) -> float:
+    """The question's best cosine to the out-of-scope examples (intents.json), by the second encoder."""
+    return float((examples @ query).max())
+
+
+SCOPE_BARS = [0.40, 0.45, 0.50, 0.55, 0.60, 0.65, 0.70]
+
+
+def scope_sweep(rows: list[dict]) -> list[dict]:
+    """Share of out-of-scope questions at or above each bar, and of the others (in scope) wrongly so."""
+    out_of_scope = [r for r in rows if r["type"] == "out_of_scope"]
+    in_scope = [r for r in rows if r["type"] != "out_of_scope"]
+    return [
+        {
+            "bar": bar,
+            "out_of_scope_caught": round(sum(r["scope"] >= bar for r in out_of_scope) / max(len(out_of_scope), 1), 3),
+            "in_scope_caught": round(sum(r["scope"] >= bar for r in in_scope) / max(len(in_scope), 1), 3),
+            "in_scope_max": round(max((r["scope"] for r in in_scope), default=0.0), 3),
+        }
+        for bar in SCOPE_BARS
+    ]
 
 
 def decide(row: dict, lift: float, bar: float) -> bool:
@@ -105,8 +138,8 @@ def main(argv: list[str] | None = None) -> None:
     report = {}
     for name, files in SETS.items():
         rows = measure(services, _questions(files))
-        report[name] = {"sweep": sweep(rows, bar), "rows": rows}
-        for line in report[name]["sweep"]:
+        report[name] = {"sweep": sweep(rows, bar), "scope": scope_sweep(rows), "rows": rows}
+        for line in report[name]["sweep"] + report[name]["scope"]:
             print(name, json.dumps(line))
     if args.out:
         args.out.write_text(json.dumps(report, indent=1) + "\n")

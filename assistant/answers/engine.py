@@ -330,7 +330,9 @@ class AnswerEngine:
         result = self.retriever.search(query, k=8, filters=filters, analysis=analysis)
         draft = _Draft(uuid.uuid4().hex, session_id, query, analysis.language)
         grounded = self.retriever.is_relevant(result)
-        if compose.is_out_of_scope(question, result.hits):
+        if compose.is_out_of_scope(question, result.hits) or (
+            not grounded and self.retriever.resembles_out_of_scope(result)
+        ):
             answer = draft.answer(
                 compose.scope_message(draft.language), [], mode="refusal", grounded=False, outcome=compose.OUT_OF_SCOPE
             )

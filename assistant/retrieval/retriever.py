@@ -29,8 +29,9 @@ from assistant.retrieval.index import MIN_CHUNKS_FOR_LANGUAGE_MEAN, Chunk, Snaps
 from assistant.retrieval.query import QueryAnalysis
 from assistant.retrieval.results import Hit, SearchResult, build_hits, mark_places
 from assistant.retrieval.saved import SavedSnapshot
-from assistant.retrieval.second_opinion import SecondOpinion
+from assistant.retrieval.second_opinion import ScopeExamples, SecondOpinion
 from assistant.retrieval.signals import add_signals, is_relevant
+from assistant.text.data import read_data
 from assistant.text.textproc import stems
 
 __all__ = [
@@ -92,6 +93,7 @@ class Retriever:
         self.second_opinion = second_opinion
         self.second_weight = second_weight if second_opinion is not None else 0.0
         self._second_query_cache: OrderedDict[str, list[float]] = OrderedDict()
+        self._scope_examples: ScopeExamples | None = None
         self.dense_weight = dense_weight
         self.lexical_weight = lexical_weight
         self._lock = threading.RLock()
@@ -304,3 +306,17 @@ class Retriever:
             )
 
         return is_relevant(result, self.profile.relevance, docs_in_language, ask)
+
+    def resembles_out_of_scope(self, result: SearchResult) -> bool:
+        """Whether the question is as close to a question plainly outside the knowledge base (sports results,
+        recipes, exchange rates...) as the profile's bar, by the second encoder; False without one."""
+        bar = self.profile.relevance.out_of_scope_example
+        if bar is None or self.second_opinion is None:
+            return False
+        with self._lock:
+            if self._scope_examples is None:
+                self._scope_examples = ScopeExamples(
+                    self.second_opinion.model, read_data("intents.json")["out_of_scope_examples"]
+                )
+            examples = self._scope_examples
+        return examples.similarity(self._embed_with_second(result.analysis.text)) >= bar

@@ -58,3 +58,23 @@ class SecondOpinion:
         if language is not None and cross_lingual_lift:
             cosines += np.array([cross_lingual_lift * (h.doc.language != language) for h in top], np.float32)
         return float(cosines.max())
+
+
+class ScopeExamples:
+    """Questions plainly outside the knowledge base (intents.json "out_of_scope_examples"): a refused question
+    this close to one of them, by the second encoder, gets the scope message instead of "nothing found"."""
+
+    def __init__(self, model: TextEmbedder, examples: Sequence[str]):
+        self.model = model
+        self.examples = list(examples)
+        self._matrix: np.ndarray | None = None
+
+    def similarity(self, query: Sequence[float]) -> float:
+        """The best cosine between the question's vector (by this model) and an example."""
+        if not self.examples:
+            return 0.0
+        if self._matrix is None:  # embedded once, through the model's cache
+            matrix = np.asarray(self.model.get_text_embedding_batch(self.examples), dtype=np.float32)
+            self._matrix = matrix / np.clip(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12, None)
+        vector = np.asarray(query, dtype=np.float32)
+        return float((self._matrix @ (vector / max(float(np.linalg.norm(vector)), 1e-12))).max())

@@ -94,3 +94,17 @@ def test_without_a_second_weight_the_snapshot_holds_no_second_vectors(corpus_ser
     assert guard_only.snapshot.second_matrix.size == 0
     assert guard_only.embed_second("solar kiosks") is None
     assert guard_only.search("How do solar water kiosks work?", k=3).hits[0].doc.id == "sol-ken-solar-water-kiosks"
+
+
+@pytest.mark.parametrize(
+    ("question", "outcome"),
+    [
+        ("Quelle est la capitale du Japon ?", "out_of_scope"),  # no out-of-scope phrase: the examples decide
+        ("¿Cuál es el mejor equipo de baloncesto de la historia?", "out_of_scope"),
+        ("Are there airship freight solutions in Senegal?", "nothing_exact"),  # in scope, just absent
+        ("How do solar water kiosks work?", "answered"),  # an answered question is never turned away
+    ],
+)
+def test_a_refused_question_close_to_an_out_of_scope_example_gets_the_scope_message(corpus_services, question, outcome):
+    answer = corpus_services.engine.ask(question)
+    assert answer.outcome == outcome
