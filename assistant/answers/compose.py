@@ -146,11 +146,12 @@ def places(countries: list[str], language: str) -> str:
 
 
 def _place_label(hit: Hit, language: str) -> str:
-    where = places(hit.countries_nearest_first or hit.doc.countries, language)
-    match = hit.place_match
-    if where and match in ("neighbour", "region"):
-        where += f" ({_say(language, match)})"
-    return where
+    """The record's countries, nearest first; how it matches the named place follows the nearest one, which it
+    describes ("Brazil (neighbouring country), South Africa, Kenya"), not the whole list."""
+    names = [country_name(c, language) for c in (hit.countries_nearest_first or hit.doc.countries)[:MAX_PLACES]]
+    if names and hit.place_match in ("neighbour", "region"):
+        names[0] += f" ({_say(language, hit.place_match)})"
+    return phrase(language, "list_separator").join(names)
 
 
 def _kind(kind: str, language: str) -> str:

@@ -572,3 +572,10 @@ def test_deadline_parsing_and_unknown_dates():
     assert deadline_status("2026-11-30", today) == "closed"
     assert deadline_status("2026-12-01", today) == "open"
     assert deadline_status("rolling", today) == deadline_status(None, today) == "unknown"
+
+
+def test_how_a_record_matches_the_named_place_follows_its_nearest_country(corpus_services):
+    answer = corpus_services.engine.ask("Existe-t-il des solutions d'irrigation solaire au Sénégal ?", new_session())
+    assert answer.outcome == "nothing_exact"
+    assert "Mali (pays voisin), Niger, Burkina Faso" in answer.text  # Mali borders Senegal; Niger does not
+    assert "(pays voisin) ·" not in answer.text
