@@ -219,7 +219,7 @@ def conversation_language(question: str, history: list[Turn]) -> str | None:
         text = text[:start] + " " + text[end:]
     if len(text.split()) <= SHORT_FOLLOW_UP:
         return previous
-    return detect_language(question, default=previous, hint=previous)
+    return detect_language(question, default=previous, hint=previous, quick=True)
 
 
 def prompt_messages(question: str, citations: list[Citation], language: str) -> list[dict]:

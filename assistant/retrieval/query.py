@@ -36,7 +36,7 @@ def analyse(text: str, language: str | None = None) -> QueryAnalysis:
     places = find_places(text)
     return QueryAnalysis(
         text=text,
-        language=language or detect_language(text),
+        language=language or detect_language(text, quick=True),
         countries=list(places.countries),
         regions=list(places.regions),
         sdgs=list(find_sdgs(text)),

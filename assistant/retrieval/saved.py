@@ -109,9 +109,9 @@ class SearchOnlyKnowledgeBase:
 
 def open_saved_retriever(settings: Settings) -> Retriever | None:
     """A retriever over the saved snapshot, with the encoders the settings name, or None when there is no
-    current saved snapshot (the caller then builds one over the store). The models load one after the other:
-    lingua holds the interpreter lock while its models load (0.46 s here), so loading the encoders on other
-    threads meanwhile gained nothing."""
+    current saved snapshot (the caller then builds one over the store). The models load one after the other
+    (lingua holds the interpreter lock while it loads: threads gained nothing), and lingua's high-accuracy models
+    only if the question needs them (`assistant.text.language`)."""
     if not SavedSnapshot.applies(settings):
         return None
     snapshot = SavedSnapshot(settings).load()
@@ -120,9 +120,7 @@ def open_saved_retriever(settings: Settings) -> Retriever | None:
     from assistant.knowledge.encoders import CachedEncoder, EmbeddingCache, build_encoder
     from assistant.retrieval.retriever import Retriever
     from assistant.retrieval.second_opinion import SecondOpinion
-    from assistant.text.language import warm_up
 
-    warm_up()
     cache = EmbeddingCache(settings.cache_path)
     second = _second_encoder(settings, cache)
     return Retriever(

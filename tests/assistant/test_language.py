@@ -32,3 +32,25 @@ def test_with_a_hint_only_a_confident_detection_overrides_it():
     """A follow-up keeps the conversation's language unless it is clearly in another."""
     assert detect_language("Qu'est-ce que le biogaz ?", hint="es") == "es"
     assert detect_language("Comment fonctionnent les kiosques à eau solaires au Kenya ?", hint="es") == "fr"
+
+
+QUESTIONS = [
+    "How do solar water kiosks work?",
+    "Comment fonctionnent les fours améliorés de fumage du poisson au Sénégal ?",
+    "¿Hay soluciones de riego solar en Níger?",
+    "Existe alguma solução de cisternas de água da chuva em Moçambique?",
+    "et au Kenya ?",
+    "y en Kenia?",
+    "biogas Tanzania",
+    "Habari, kuna suluhisho za biogesi Tanzania?",
+    "Quelles solutions de gestion des déchets au Bénin ?",
+]
+
+
+def test_for_questions_the_quick_detector_decides_only_what_the_accurate_one_would():
+    assert [detect_language(q, quick=True) for q in QUESTIONS] == [detect_language(q) for q in QUESTIONS]
+
+
+def test_a_records_short_sentence_with_names_is_left_to_the_accurate_detector():
+    """The quick mode takes it for Spanish at 0.995: a quote label would be wrong."""
+    assert detect_language("Yéro, the Hero of palm oil producers.", default="en") == "en"
