@@ -49,16 +49,12 @@ class KnowledgeBase:
     def second_model(self) -> CachedEmbedding | None:
         """The second encoder (`ModelProfile.second_opinion`) when the settings allow it; its passages share the
         embedding cache (keys carry the model's name)."""
-        from assistant.knowledge.profiles import profile_for
+        from assistant.knowledge.encoders import second_encoder_settings
 
-        mode = profile_for(self.embed_model.model_name).second_opinion
-        if mode is None or not self.settings.embedding.second_opinion:
+        second = second_encoder_settings(self.settings.embedding)
+        if second is None:
             return None
-        return build_embedding(
-            self.settings.embedding.model_copy(update={"mode": mode, "threads": None}),
-            self.embed_model.cache,
-            self.settings.models_path,
-        )
+        return build_embedding(second, self.embed_model.cache, self.settings.models_path)
 
     def documents(self) -> dict[str, KnowledgeDocument]:
         if self._documents is None:

@@ -120,19 +120,15 @@ def judged_language(sentence: str) -> str:
     """The judge of a sentence's language, the same for every engine compared: lingua's first language when at
     least 0.5 confident, else English (the product's detector as it was before short texts were read better, so
     that a better detector in the engine does not also grade its own answers more kindly)."""
-    from assistant.text.geo import find_places
-    from assistant.text.language import SUPPORTED, _detector
+    from assistant.text.language import _detector, _without_places
 
-    text = sentence
-    for start, end in sorted(find_places(sentence).spans, reverse=True):
-        text = text[:start] + " " + text[end:]
-    for candidate in (text, sentence):
+    for candidate in (_without_places(sentence), sentence):
         if sum(ch.isalpha() for ch in candidate) < 3:
             continue
         values = _detector().compute_language_confidence_values(candidate)
         if values and values[0].value >= 0.5:
             code = {"ENGLISH": "en", "FRENCH": "fr", "SPANISH": "es", "PORTUGUESE": "pt"}.get(values[0].language.name)
-            if code in SUPPORTED and not (candidate is sentence and code == "sw"):
+            if code is not None:
                 return code
     return "en"
 

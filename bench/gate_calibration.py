@@ -16,8 +16,6 @@ import argparse
 import json
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 DEVSET = ROOT / "bench/devset"
 SETS = {
@@ -40,47 +38,36 @@ def _questions(files: list[str]) -> list[dict]:
 
 
 def measure(services, rows: list[dict]) -> list[dict]:
-    from assistant.retrieval.second_opinion import PASSAGES, passage_text
+    from assistant.retrieval.second_opinion import PASSAGES, unit_rows
     from assistant.retrieval.signals import is_relevant
     from assistant.text.data import read_data
 
     retriever = services.retriever
-    model = retriever.second_opinion.model
-    examples = _unit(model.get_text_embedding_batch(list(read_data("intents.json")["out_of_scope_examples"])))
+    opinion = retriever.second_opinion
+    examples = unit_rows(
+        opinion.model.get_text_embedding_batch(list(read_data("intents.json")["out_of_scope_examples"]))
+    )
     out = []
     for row in rows:
         result = retriever.search(row["question"], k=8)
         docs_in_language = retriever.snapshot.language_counts.get(result.analysis.language, 0)
         bars = is_relevant(result, retriever.profile.relevance, docs_in_language)
         top = list(result.hits[:PASSAGES])
-        query = np.asarray(retriever._embed_with_second(result.analysis.text), dtype=np.float32)
-        passages = np.asarray(model.get_text_embedding_batch([passage_text(h) for h in top]), dtype=np.float32)
-        query /= max(float(np.linalg.norm(query)), 1e-12)
-        passages /= np.clip(np.linalg.norm(passages, axis=1, keepdims=True), 1e-12, None)
+        query = unit_rows(retriever._embed_with_second(result.analysis.text))
         out.append(
             {
                 "id": row["id"],
                 "type": row["type"],
-                "scope": scope_similarity(model, query, examples),
+                "scope": float((examples @ query).max()),
                 "answerable": row["type"] in ANSWERABLE,
                 "language": result.analysis.language,
                 "bars": bars,
                 "top_dense": result.top_dense,
-                "use": [float(s) for s in passages @ query] if top else [],
+                "use": [float(c) for c in opinion.cosines(result.analysis.text, top, retriever._embed_with_second)],
                 "passage_languages": [h.doc.language for h in top],
             }
         )
     return out
-
-
-def _unit(vectors) -> np.ndarray:
-    matrix = np.asarray(vectors, dtype=np.float32)
-    return matrix / np.clip(np.linalg.norm(matrix, axis=-1, keepdims=True), 1e-12, None)
-
-
-def scope_similarity(model, query: np.ndarray, examples: np.ndarray) -> float:
-    """The question's best cosine to the out-of-scope examples (intents.json), by the second encoder."""
-    return float((examples @ query).max())
 
 
 SCOPE_BARS = [0.40, 0.45, 0.50, 0.55, 0.60, 0.65, 0.70]

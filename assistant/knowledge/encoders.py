@@ -220,6 +220,17 @@ MODEL_NAMES = {
 }
 
 
+def second_encoder_settings(settings: EmbeddingSettings) -> EmbeddingSettings | None:
+    """The settings of the second encoder (`ModelProfile.second_opinion`) when the model's profile names one and
+    the settings allow it; it gets the library's default thread count, not the first model's."""
+    from assistant.knowledge.profiles import profile_for
+
+    mode = profile_for(MODEL_NAMES[settings.mode]).second_opinion
+    if mode is None or not settings.second_opinion:
+        return None
+    return settings.model_copy(update={"mode": mode, "threads": None})
+
+
 def build_encoder(settings: EmbeddingSettings, unpacked_dir: Path | None = None) -> Encoder:
     """The embedding model chosen by `settings.mode`; `unpacked_dir` for models that load faster from an
     uncompressed copy of their weights (USE)."""

@@ -134,11 +134,9 @@ def open_saved_retriever(settings: Settings) -> Retriever | None:
 
 
 def _second_encoder(settings: Settings, cache: EmbeddingCache) -> CachedEncoder | None:
-    from assistant.knowledge.encoders import MODEL_NAMES, CachedEncoder, build_encoder
-    from assistant.knowledge.profiles import profile_for
+    from assistant.knowledge.encoders import CachedEncoder, build_encoder, second_encoder_settings
 
-    mode = profile_for(MODEL_NAMES[settings.embedding.mode]).second_opinion
-    if mode is None or not settings.embedding.second_opinion:
+    second = second_encoder_settings(settings.embedding)
+    if second is None:
         return None
-    encoder = build_encoder(settings.embedding.model_copy(update={"mode": mode, "threads": None}), settings.models_path)
-    return CachedEncoder(encoder, cache)
+    return CachedEncoder(build_encoder(second, settings.models_path), cache)

@@ -29,12 +29,29 @@ def passage_text(hit: Hit) -> str:
     ]
 
 
+def unit_rows(vectors) -> np.ndarray:
+    """`vectors` (one, or one per row) as float32 of unit length."""
+    matrix = np.asarray(vectors, dtype=np.float32)
+    return matrix / np.clip(np.linalg.norm(matrix, axis=-1, keepdims=True), 1e-12, None)
+
+
 class SecondOpinion:
     """The best cosine between a question and its top passages, by another embedding model (passages through
     that model's content-hash cache, so a passage is embedded once)."""
 
     def __init__(self, model: TextEmbedder):
         self.model = model
+
+    def cosines(
+        self, question: str, hits: Sequence[Hit], embed_query: Callable[[str], list[float]] | None = None
+    ) -> np.ndarray:
+        """The cosine between the question and each of the top passages (none for a blank question);
+        `embed_query`: the caller's (cached) way to embed the question with this model."""
+        top = list(hits[:PASSAGES])
+        if not top or not question.strip():
+            return np.zeros(0, dtype=np.float32)
+        query = unit_rows((embed_query or self.model.get_query_embedding)(question))
+        return unit_rows(self.model.get_text_embedding_batch([passage_text(h) for h in top])) @ query
 
     def similarity(
         self,
@@ -44,19 +61,13 @@ class SecondOpinion:
         language: str | None = None,
         cross_lingual_lift: float = 0.0,
     ) -> float:
-        """`embed_query`: the caller's (cached) way to embed the question with this model; `cross_lingual_lift`
-        is added to the cosine of each passage whose record is in another language than `language`, the
-        question's (`RelevanceThresholds.cross_lingual_lift`)."""
-        top = list(hits[:PASSAGES])
-        if not top or not question.strip():
+        """The best of `cosines`, `cross_lingual_lift` added to each passage whose record is in another language
+        than `language`, the question's (`RelevanceThresholds.cross_lingual_lift`)."""
+        cosines = self.cosines(question, hits, embed_query)
+        if not cosines.size:
             return 0.0
-        query = np.asarray((embed_query or self.model.get_query_embedding)(question), dtype=np.float32)
-        passages = np.asarray(self.model.get_text_embedding_batch([passage_text(h) for h in top]), dtype=np.float32)
-        query /= max(float(np.linalg.norm(query)), 1e-12)
-        passages /= np.clip(np.linalg.norm(passages, axis=1, keepdims=True), 1e-12, None)
-        cosines = passages @ query
         if language is not None and cross_lingual_lift:
-            cosines += np.array([cross_lingual_lift * (h.doc.language != language) for h in top], np.float32)
+            cosines += np.array([cross_lingual_lift * (h.doc.language != language) for h in hits[: cosines.size]])
         return float(cosines.max())
 
 
@@ -74,7 +85,5 @@ class ScopeExamples:
         if not self.examples:
             return 0.0
         if self._matrix is None:  # embedded once, through the model's cache
-            matrix = np.asarray(self.model.get_text_embedding_batch(self.examples), dtype=np.float32)
-            self._matrix = matrix / np.clip(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12, None)
-        vector = np.asarray(query, dtype=np.float32)
-        return float((self._matrix @ (vector / max(float(np.linalg.norm(vector)), 1e-12))).max())
+            self._matrix = unit_rows(self.model.get_text_embedding_batch(self.examples))
+        return float((self._matrix @ unit_rows(query)).max())

@@ -354,7 +354,7 @@ def _is_arabic(word: str) -> bool:
 
 
 @functools.lru_cache(maxsize=8192)
-def _arabic_forms(word: str) -> tuple[tuple[str, bool], ...]:
+def arabic_forms(word: str) -> tuple[tuple[str, bool], ...]:
     """The forms a folded Arabic word may have without its one-letter clitics and, for names
     written without the article, without "ال" ("الموزمبيق"), each with whether an "و" was taken off;
     the word itself is not included. Empty for a word that is not Arabic."""
@@ -397,7 +397,7 @@ def _target_at(tokens: list[Token], text: str, start: int, length: int) -> tuple
                 return target, True
             continue
         return target, False
-    for form, after_and in _arabic_forms(words[0]):
+    for form, after_and in arabic_forms(words[0]):
         for target in _ALIAS_INDEX.get((form, *words[1:]), ()):
             if not target.upper_only:
                 return target, False

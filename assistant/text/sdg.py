@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from assistant.text.data import read_data
-from assistant.text.geo import Token, _arabic_forms, normalise, tokenise
+from assistant.text.geo import Token, arabic_forms, normalise, tokenise
 
 __all__ = ["SDG_NAMES", "SDG_NAMES_I18N", "find_sdgs", "normalise_sdgs", "sdg_number"]
 
@@ -222,7 +222,7 @@ def _phrase_hits(tokens: list[Token]) -> list[_Hit]:
         by_length: dict[tuple[int, _Kind], list[int]] = {}
         # An Arabic first word may carry clitics and the article, as in place names ("بالزراعة" = "ب" + "الزراعة").
         word = tokens[start].text
-        for first in (word, *(form for form, _ in _arabic_forms(word))):
+        for first in (word, *(form for form, _ in arabic_forms(word))):
             for phrase in _BY_FIRST_WORD.get(first, []) + _STEMS_BY_START.get(first[:_STEM_KEY], []):
                 if _matches_at(tokens, start, phrase, first):
                     by_length.setdefault((len(phrase.words), phrase.kind), []).append(phrase.goal)
