@@ -84,7 +84,7 @@ def _add_middleware(app: FastAPI, api: ApiSettings) -> None:
     app.add_middleware(
         RateLimitMiddleware,
         per_minute=api.rate_limit_per_minute,
-        storage=api.rate_limit_storage,
+        storage=api.rate_limit_storage.get_secret_value(),
         trusted_proxies=api.trusted_proxies,
         keys={"public": api.public_key.get_secret_value(), "admin": api.admin_key.get_secret_value()},
     )

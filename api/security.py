@@ -130,7 +130,7 @@ def check_rate_limit_storage(api: ApiSettings, wait_s: float = STARTUP_WAIT_S) -
     """At start-up (`galaxy serve`, before anything is loaded): the rate limit's Redis answers, else a
     ConfigurationError that says so in one line, and a URL that cannot be parsed is one too. Once the server runs,
     an outage lets requests through instead (`FairUse.spend`)."""
-    uri = api.rate_limit_storage.strip()
+    uri = api.rate_limit_storage.get_secret_value().strip()
     if api.rate_limit_per_minute <= 0 or not uri or uri == "memory://":
         return
     storage = _new_storage(uri)

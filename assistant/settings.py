@@ -119,10 +119,11 @@ class ApiSettings(BaseModel):
         "peer is one of them is the client address read from X-Forwarded-For (the rightmost hop that is not a "
         "trusted proxy) or X-Real-IP; anyone else's such headers are ignored. Empty: trust no proxy.",
     )
-    rate_limit_storage: str = Field(
-        "",
+    rate_limit_storage: SecretStr = Field(
+        SecretStr(""),
         description="Where rate limit counters live: empty for this process's memory; a Redis URL "
-        "(redis://host:6379/0, needs the 'redis' extra) so that every replica shares them.",
+        "(redis://host:6379/0, needs the 'redis' extra) so that every replica shares them. Secret: the URL may "
+        "carry Redis's password.",
     )
     session_secret: SecretStr = Field(
         SecretStr(""),

@@ -274,7 +274,12 @@ class Retriever:
         topic: str,
     ) -> tuple[Ranked, places.Placement]:
         asked_share = places.topicality(as_asked, doc_of)
-        share = places.blend(places.topicality(found.dense, doc_of), asked_share)
+        topic_share = places.topicality(found.dense, doc_of)
+        if found.second:
+            topic_share = places.with_second_encoder(
+                topic_share, places.topicality(found.second, _documents_of(snap, found.second))
+            )
+        share = places.blend(topic_share, asked_share)
         countries = {doc_id: snap.documents[doc_id].countries for _, doc_id, _ in ranked}
         vouched: set[str] = set()
         if places.asks_a_theme(topic, sdgs):  # "clean energy solutions in Uganda": the records' tags vouch

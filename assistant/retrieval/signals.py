@@ -17,9 +17,11 @@ if TYPE_CHECKING:
 
 #: Novelty: when most of a question's words occur nowhere in the knowledge base, it is about something else.
 #: Only trusted where the knowledge base holds enough documents in the question's language for its vocabulary
-#: to be representative.
+#: to be representative: the 135 French records of the AccLabs set are not (a French question on "batteries
+#: fabriquées ou recyclées" met neither word and was refused, while six records are on it), the 759 English ones
+#: are. At 200 instead of 100 the development sets keep every out-of-scope question refused.
 MAX_UNKNOWN_RATIO = 0.5
-MIN_DOCS_FOR_VOCABULARY = 100
+MIN_DOCS_FOR_VOCABULARY = 200
 #: The dense ranks whose mean similarity is "the crowd" the best chunk must stand above.
 BACKGROUND_RANKS = slice(10, 40)
 

@@ -84,11 +84,22 @@ def test_every_secret_setting_is_redacted_including_a_database_urls_password():
     from assistant.settings import load_settings
 
     settings = load_settings(
-        api={"admin_key": "admin-key-123", "session_secret": "a-session-secret-of-32-characters"},
+        api={
+            "admin_key": "admin-key-123",
+            "session_secret": "a-session-secret-of-32-characters",
+            "rate_limit_storage": "redis://:redis-pass-7@cache:6379/0",
+        },
         database={"url": "postgresql://galaxy:hunter2-pass@db:5432/galaxy"},
         telegram={"token": "123:telegram-token"},
     )
     found = settings_secrets(settings)
-    for secret in ("admin-key-123", "a-session-secret-of-32-characters", "123:telegram-token", "hunter2-pass"):
+    secrets = (
+        "admin-key-123",
+        "a-session-secret-of-32-characters",
+        "123:telegram-token",
+        "hunter2-pass",
+        "redis-pass-7",
+    )
+    for secret in secrets:
         assert secret in found
     assert "postgresql://galaxy:hunter2-pass@db:5432/galaxy" in found

@@ -13,6 +13,7 @@ from assistant.retrieval.places import (
     names_a_topic,
     prefer_places,
     topic_text,
+    with_second_encoder,
 )
 
 
@@ -90,3 +91,15 @@ def test_the_places_own_on_topic_record_leads_and_vouched_records_count_as_on_to
 def test_an_arabic_question_for_a_place_alone_names_no_topic(question, topic):
     """Arabic question words (ما هي, هل) and generic words (حلول, مشاريع) are not a topic, as in the other languages."""
     assert names_a_topic(topic_text(question)) is topic
+
+
+def test_the_second_encoder_takes_a_named_places_off_topic_record_out_of_the_topic():
+    # e5 scores everything in a narrow band: Senegal's AI platform reaches e5's bar for "solar irrigation"; USE does not.
+    e5 = {"sen-ai": 0.9, "mli-pumps": 0.85, "ner-pumps": 0.8}
+    use = {"sen-ai": 0.1, "mli-pumps": 1.0, "per-pumps": 0.9}
+    shares = with_second_encoder(e5, use)
+    assert shares["per-pumps"] == pytest.approx(0.45)  # found by USE alone: half its share
+    countries = {"sen-ai": ["SEN"], "mli-pumps": ["MLI"], "ner-pumps": ["NER"], "per-pumps": ["PER"]}
+    order, placement = _order(shares, countries)
+    assert order[-1] == "sen-ai" and "sen-ai" not in placement.on_topic
+    assert _order(e5 | {"per-pumps": 0.0}, countries)[0][0] == "sen-ai"  # e5 alone: the off-topic record leads
