@@ -398,7 +398,9 @@ class AnswerEngine:
             outcome = compose.NOTHING_EXACT
         else:
             countries = list(dict.fromkeys(c for h in hits for c in h.doc.countries))
-            lines = [compose.lead(len(hits), countries, language)]
+            narrowly = self.retriever.passed_narrowly(result)
+            lines = [compose.lead(len(hits), countries, language, "closest_lead" if narrowly else "lead")]
+            outcome = compose.NOTHING_EXACT if narrowly else outcome
         lines += [_described(c, h, language) for c, h in zip(citations, hits, strict=True)]
         if outcome == compose.NOTHING_EXACT:
             lines.append(compose.next_step(language))

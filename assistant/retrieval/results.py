@@ -60,6 +60,9 @@ class SearchResult:
     #: For a question naming a place and a topic: whether any record from that place is on the topic
     #: (None when it names no place, or only a place).
     place_has_topic: bool | None = None
+    #: When the second opinion let the question through (`signals.is_relevant`): how far above its bar the sum
+    #: came; None when the first model's bars decided, or nothing has asked yet.
+    second_opinion_margin: float | None = None
 
 
 def mark_places(result: SearchResult, placement: Placement) -> None:

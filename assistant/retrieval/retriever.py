@@ -312,6 +312,12 @@ class Retriever:
 
         return is_relevant(result, self.profile.relevance, docs_in_language, ask)
 
+    def passed_narrowly(self, result: SearchResult) -> bool:
+        """Whether `is_relevant` let the result through only just, by the second opinion (within the profile's
+        narrow band): its records are the closest the knowledge base holds, not records on the question."""
+        margin = result.second_opinion_margin
+        return margin is not None and margin < self.profile.relevance.narrow_band
+
     def resembles_out_of_scope(self, result: SearchResult) -> bool:
         """Whether the question is as close to a question plainly outside the knowledge base (sports results,
         recipes, exchange rates...) as the profile's bar, by the second encoder; False without one."""

@@ -66,4 +66,8 @@ def is_relevant(
         return True
     if second_opinion is None or limits.with_second_opinion is None:
         return False
-    return result.top_dense + second_opinion() >= limits.with_second_opinion
+    margin = result.top_dense + second_opinion() - limits.with_second_opinion
+    if margin < 0:
+        return False
+    result.second_opinion_margin = margin
+    return True

@@ -185,7 +185,8 @@ def test_country_name_in_french_spanish_portuguese_is_unchanged():
         "Costa do Marfim",
     ]
     assert [country_name("EGY", lang) for lang in ("fr", "es", "pt")] == ["Égypte", "Egipto", "Egito"]
-    assert country_name("JPN", "fr") == "Japan"  # no French name in the table: English
+    assert country_name("MKD", "pt") == "Macedônia do Norte"
+    assert country_name("JPN", "de") == "Japan"  # no German name in the table: English
 
 
 @pytest.mark.parametrize(

@@ -56,6 +56,7 @@ def test_the_second_opinion_is_asked_only_where_e5_would_refuse(corpus_services)
     assert is_relevant(result, limits, second_opinion=never)  # e5 is sure: not asked
     result.top_dense = 0.80  # below both of e5's bars
     assert is_relevant(result, limits, second_opinion=lambda: 0.38)
+    assert result.second_opinion_margin == pytest.approx(0.01)  # how narrowly: the answer says "the closest"
     assert not is_relevant(result, limits, second_opinion=lambda: 0.36)
     assert not is_relevant(result, limits)  # no second opinion: e5's thresholds alone
     no_threshold = RelevanceThresholds(dense=0.85, dense_with_words=0.84, coverage=0.3)
@@ -108,3 +109,19 @@ def test_without_a_second_weight_the_snapshot_holds_no_second_vectors(corpus_ser
 def test_a_refused_question_close_to_an_out_of_scope_example_gets_the_scope_message(corpus_services, question, outcome):
     answer = corpus_services.engine.ask(question)
     assert answer.outcome == outcome
+
+
+@pytest.mark.parametrize(
+    ("margin", "outcome", "opening"), [(0.01, "nothing_exact", "Rien dans"), (0.2, "answered", "Voici")]
+)
+def test_a_question_let_through_narrowly_is_answered_with_the_closest_records(
+    corpus_services, monkeypatch, margin, outcome, opening
+):
+    def let_through(result):
+        result.second_opinion_margin = margin
+        return True
+
+    monkeypatch.setattr(corpus_services.retriever, "is_relevant", let_through)
+    answer = corpus_services.engine.ask("Comment fonctionnent les kiosques à eau solaires ?")
+    assert answer.outcome == outcome and answer.citations and answer.grounded
+    assert answer.text.startswith(opening)
