@@ -254,3 +254,18 @@ def test_sdg_data_is_read_once_and_checked():
     del broken["goals"][12]["names"]["pt"]
     with pytest.raises(ValueError, match=r"sdgs\.json: goal 13 is named in"):
         sdg._check_data(broken)
+
+
+@pytest.mark.parametrize(
+    ("topic", "goal"),
+    [
+        ("trabalho digno e emprego", 8),  # Portugal's and Lusophone Africa's word, beside Brazil's "decente"
+        ("travail digne pour les jeunes", 8),
+        ("reciclagem e consumo responsável", 12),
+        ("consommation responsable", 12),
+    ],
+)
+def test_a_theme_asked_in_its_usual_words_names_its_goal_with_every_word(topic, goal):
+    from assistant.retrieval.places import asks_a_theme
+
+    assert find_sdgs(topic) == [goal] and asks_a_theme(topic, [goal])
