@@ -232,12 +232,12 @@ def describe(n: int, hit: Hit, snippet: str, language: str) -> str:
     return "\n".join(lines)
 
 
-def lead(count: int, countries: list[str], language: str, key: str = "lead") -> str:
-    """The answer's first line: how many records, from where; `key` "closest_lead" for records that are the
-    closest to the question rather than on it."""
+def lead(count: int, countries: list[str], language: str, closest: bool = False) -> str:
+    """The answer's first line: how many records, from where; `closest` for records that are the closest to the
+    question rather than on it."""
     amount = _say(language, "count_one") if count == 1 else _say(language, "count_many", n=count)
     where = f" ({places(countries, language)})" if countries else ""
-    return _say(language, key, count=amount, where=where)
+    return _say(language, "closest_lead" if closest else "lead", count=amount, where=where)
 
 
 def nothing_here(asked: list[str], language: str) -> str:

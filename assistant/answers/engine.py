@@ -399,8 +399,9 @@ class AnswerEngine:
         else:
             countries = list(dict.fromkeys(c for h in hits for c in h.doc.countries))
             narrowly = self.retriever.passed_narrowly(result)
-            lines = [compose.lead(len(hits), countries, language, "closest_lead" if narrowly else "lead")]
-            outcome = compose.NOTHING_EXACT if narrowly else outcome
+            lines = [compose.lead(len(hits), countries, language, closest=narrowly)]
+            if narrowly:
+                outcome = compose.NOTHING_EXACT
         lines += [_described(c, h, language) for c, h in zip(citations, hits, strict=True)]
         if outcome == compose.NOTHING_EXACT:
             lines.append(compose.next_step(language))

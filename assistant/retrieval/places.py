@@ -179,18 +179,18 @@ QUESTION_WEIGHT = 0.3
 SECOND_ENCODER_WEIGHT = 0.5
 
 
+def _mixed(first: dict[str, float], second: dict[str, float], weight: float) -> dict[str, float]:
+    """Each document's share: `weight` of the second's, the rest of the first's (0 where one lacks it)."""
+    return {d: (1 - weight) * first.get(d, 0.0) + weight * second.get(d, 0.0) for d in set(first) | set(second)}
+
+
 def with_second_encoder(first: dict[str, float], second: dict[str, float]) -> dict[str, float]:
     """Each document's topic share from both encoders (`topicality` of each one's dense candidates)."""
-    docs = set(first) | set(second)
-    weight = SECOND_ENCODER_WEIGHT
-    return {d: (1 - weight) * first.get(d, 0.0) + weight * second.get(d, 0.0) for d in docs}
+    return _mixed(first, second, SECOND_ENCODER_WEIGHT)
 
 
 def blend(topic_share: dict[str, float], question_share: dict[str, float]) -> dict[str, float]:
-    docs = set(topic_share) | set(question_share)
-    return {
-        d: (1 - QUESTION_WEIGHT) * topic_share.get(d, 0.0) + QUESTION_WEIGHT * question_share.get(d, 0.0) for d in docs
-    }
+    return _mixed(topic_share, question_share, QUESTION_WEIGHT)
 
 
 def prefer_places(
