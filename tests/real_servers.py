@@ -41,6 +41,17 @@ def _as_postgres_user(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command]
 
 
+def _wait_until_accepting(port: int, timeout_s: float = 60.0) -> None:
+    """The port opens while the server is still starting up and refusing connections (createdb then failed on a
+    loaded machine): wait until pg_isready says it accepts them."""
+    deadline = time.monotonic() + timeout_s
+    check = [str(POSTGRES_BIN / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(port), "-U", "galaxy"]
+    while subprocess.run(_as_postgres_user(check), capture_output=True, timeout=30).returncode != 0:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"PostgreSQL on port {port} did not accept connections within {timeout_s:g} s")
+        time.sleep(0.2)
+
+
 @contextmanager
 def postgres_server() -> Iterator[str]:
     """A throw-away PostgreSQL cluster on a free loopback port; yields its URL (database `galaxy`)."""
@@ -70,6 +81,7 @@ def postgres_server() -> Iterator[str]:
     )
     try:
         wait_for_port(port, process, "PostgreSQL")
+        _wait_until_accepting(port)
         subprocess.run(
             _as_postgres_user(
                 [str(POSTGRES_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "galaxy", "galaxy"]
