@@ -36,6 +36,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     install_log_redaction(app.state.services.settings)
     # Ingests, deletions and approvals made by other processes become visible without a restart.
     watcher = app.state.services.start_watching() if app.state.watch_index else None
+    # e5 vectors a fast first ingest left are computed here, on one low-priority thread, whoever ingested.
+    backfill = app.state.services.start_backfill() if app.state.watch_index else None
     settings = app.state.services.settings
     pruner = start_pruning(app.state.services.conversations, settings.conversation_retention_days)
     try:
@@ -44,6 +46,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pruner.cancel()
         if watcher is not None:
             watcher.stop()
+        if backfill is not None:
+            backfill.stop()
     # The services belong to the composition root; the webhook's bot runs on this server's loop, so it
     # is released here.
     close = getattr(app.state.telegram_webhook, "aclose", None)

@@ -333,6 +333,14 @@ class Ready(BaseModel):
     documents: int
     chunks: int
     generation: int = Field(0, description="Index generation: bumped by every ingest, deletion or approval.")
+    primary_pending: int = Field(
+        0,
+        description="Chunks whose e5 vectors a fast first ingest left to compute (in the background); while any "
+        "are, the knowledge base is searched by the fast encoder alone.",
+    )
+    search: Literal["both encoders", "fast encoder only"] = Field(
+        "both encoders", description="How this server's current search snapshot ranks."
+    )
 
 
 class TelegramAck(BaseModel):

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from assistant.community.introductions import IntroductionStore
     from assistant.community.needs import SavedNeedStore
     from assistant.community.submissions import SubmissionQueue
+    from assistant.knowledge.backfill import BackfillWorker, PrimaryBackfill
     from assistant.matchmaking.partners import PartnerFinder
     from assistant.retrieval.retriever import Retriever
     from assistant.retrieval.second_opinion import SecondOpinion
@@ -42,8 +43,26 @@ class KnowledgeBase:
 
     @cached_property
     def ingestor(self) -> Ingestor:
-        fused = self.second_model if self.settings.embedding.second_weight else None
-        return Ingestor(self.store, self.embed_model, self.settings.chunk, second_model=fused)
+        embedding = self.settings.embedding
+        fast_first = embedding.fast_first and self.second_model is not None
+        fused = self.second_model if embedding.second_weight or fast_first else None
+        return Ingestor(
+            self.store,
+            self.embed_model,
+            self.settings.chunk,
+            second_model=fused,
+            defer_from=embedding.fast_first_chunks if fast_first else None,
+        )
+
+    def backfill(self, *, background: bool = False) -> PrimaryBackfill:
+        """The primary vectors' backfill; `background`: on an engine of its own (a server's questions never wait
+        behind it), else on the knowledge base's."""
+        from assistant.knowledge.backfill import BACKGROUND_STEP, PrimaryBackfill
+
+        if not background:
+            return PrimaryBackfill(self.store, self.embed_model)
+        model = build_embedding(self.settings.embedding, self.embed_model.cache, self.settings.models_path)
+        return PrimaryBackfill(self.store, model, step=BACKGROUND_STEP)
 
     @cached_property
     def second_model(self) -> CachedEmbedding | None:
@@ -102,11 +121,18 @@ class Services:
     feedback: FeedbackStore
     submissions: SubmissionQueue
     introductions: IntroductionStore
+    #: The documents saved needs were last matched through, while a fast snapshot defers matching.
+    _matched_through: set[str] | None = field(default=None, init=False, repr=False)
 
     def refresh(self) -> None:
         """Pick up newly ingested documents, and tell the saved needs they match."""
-        before = set(self.retriever.documents)
+        before = self._matched_through if self._matched_through is not None else set(self.retriever.documents)
         self.retriever.refresh()
+        if self.retriever.snapshot.fast:
+            # Needs are matched in the primary model's space: the new documents wait for their primary vectors.
+            self._matched_through = before
+            return
+        self._matched_through = None
         self._notify_needs(before)
 
     @cached_property
@@ -155,6 +181,17 @@ class Services:
         deleted = self.kb.ingestor.delete(doc_ids)
         self.refresh()
         return deleted
+
+    def start_backfill(self) -> BackfillWorker | None:
+        """Compute in the background the primary vectors a fast first ingest left (now and whenever more come);
+        None when this configuration never defers them."""
+        from assistant.knowledge.backfill import BackfillWorker
+
+        if self.kb.ingestor.defer_from is None and not self.kb.store.primary_pending():
+            return None
+        worker = BackfillWorker(self.kb.store, lambda: self.kb.backfill(background=True))
+        worker.start()
+        return worker
 
     def start_watching(self, interval_s: float = 1.0) -> GenerationWatcher:
         """Follow changes made by other processes (CLI ingest, delete, approval) until the watcher is stopped."""

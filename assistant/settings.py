@@ -48,6 +48,20 @@ class EmbeddingSettings(BaseModel):
         "reciprocal-rank fusion (e5 and BM25 weigh 1); 0: the second encoder only guards refusals. At 0.5 held-out "
         "find MRR@10 rises from 0.74 to 0.85 (README, Evaluation); each chunk is embedded by it once, at ingestion.",
     )
+    fast_first: bool = Field(
+        default=True,
+        description="With e5-multilingual and the second opinion on: an ingest of at least `fast_first_chunks` "
+        "chunks stores them with USE's vectors only, searchable within seconds (by USE alone, with its "
+        "thresholds), and e5's vectors are computed after it: by `galaxy ingest` itself unless --no-backfill, by "
+        "`galaxy backfill`, or by a running server in the background; resumable after a crash (README, "
+        "Benchmarks). Off: every chunk is embedded by e5 before the ingest returns.",
+    )
+    fast_first_chunks: int = Field(
+        default=200,
+        ge=1,
+        description="The smallest ingest (in chunks to embed) that goes fast first; smaller ones (an approved "
+        "submission, a few edited files) embed with e5 at once, so the search never leaves both encoders for them.",
+    )
 
 
 class ChunkSettings(BaseModel):

@@ -27,6 +27,7 @@ def collect_stats(kb: KnowledgeBase) -> dict:
         "chunks": sum(chunks_by_kind.values()),
         "generation": kb.store.generation(),
         "embedding_model": kb.store.model_name,
+        "primary_pending": kb.store.primary_pending(),
         "database": kb.database.engine.dialect.name,  # sqlite | postgresql: where the shared state lives
         "by_kind": {
             k: {"documents": by_kind.get(k, 0), "chunks": chunks_by_kind.get(k, 0)}

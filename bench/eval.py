@@ -28,12 +28,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--heldout", action="store_true", help="Use the held-out questions instead of the development set."
     )
+    parser.add_argument(
+        "--fast-window",
+        action="store_true",
+        help="Search as while a fast first ingest's e5 vectors are being computed (the fast encoder alone).",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not ACCLABS_CSV.exists():
         print(f"error: {ACCLABS_CSV} not found (the shared data sits beside the checkout)", file=sys.stderr)
         return 2
-    results = run_evaluation(args.data_dir, HELDOUT if args.heldout else DEVSET)
+    results = run_evaluation(args.data_dir, HELDOUT if args.heldout else DEVSET, fast_window=args.fast_window)
     print(format_results(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

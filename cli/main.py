@@ -85,6 +85,14 @@ def ingest(
             "warnings, 1 only when a file cannot be read.",
         ),
     ] = False,
+    no_backfill: Annotated[
+        bool,
+        typer.Option(
+            "--no-backfill",
+            help="After a fast first ingest (searchable by the fast encoder), leave e5's vectors to a running "
+            "server or `galaxy backfill` instead of computing them now.",
+        ),
+    ] = False,
 ) -> None:
     """Load, chunk, embed and store documents; unchanged documents cost nothing."""
     if format not in FORMATS:
@@ -123,8 +131,64 @@ def ingest(
         typer.echo(json.dumps(summary.as_dict(), indent=2))
     else:
         _print_ingest_summary(summary)
+    if summary.deferred and not no_backfill:
+        _backfill(kb, quiet=as_json)
     if not summary.ok:
         raise typer.Exit(1)
+
+
+def _backfill(kb, quiet: bool = False) -> None:
+    """Compute the e5 vectors a fast first ingest left, with a bar on a terminal; an interruption loses nothing."""
+    pending = kb.store.primary_pending()
+    if not pending:
+        return
+    if not quiet:
+        typer.echo(
+            f"searchable now (by the fast encoder); computing e5 vectors for {pending} chunks. Interrupting is "
+            "safe: `galaxy backfill` or a running server resumes.",
+            err=True,
+        )
+    bar = None
+    if sys.stderr.isatty() and not quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=pending, unit="chunk", desc="e5 vectors", file=sys.stderr)
+
+    def advance(done: int, total: int) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+    try:
+        summary = kb.backfill().run(on_progress=advance)
+    finally:
+        if bar is not None:
+            bar.close()
+    if quiet:
+        return
+    if not summary.ran:
+        typer.echo(f"another process is computing the e5 vectors ({summary.remaining} chunks left)", err=True)
+    else:
+        typer.echo(f"e5 vectors: {summary.embedded} chunks in {summary.seconds:.1f} s; searched by both encoders")
+
+
+@app.command()
+def backfill(as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False) -> None:
+    """Compute the e5 vectors a fast first ingest (or an interrupted backfill) left; resumable."""
+    settings = _settings()
+    from assistant.container import build_knowledge_base
+
+    try:
+        kb = build_knowledge_base(settings)
+        if as_json:
+            typer.echo(json.dumps(kb.backfill().run().as_dict(), indent=2))
+            return
+        if not kb.store.primary_pending():
+            typer.echo("no chunk is waiting for its e5 vector")
+            return
+        _backfill(kb)
+    except GalaxyError as exc:
+        _fail(exc)
 
 
 def _print_ingest_summary(summary: IngestSummary) -> None:
@@ -136,6 +200,7 @@ def _print_ingest_summary(summary: IngestSummary) -> None:
             ("failed", summary.failed),
             ("pruned", summary.pruned),
             ("chunks written", summary.chunks),
+            ("e5 vectors deferred", summary.deferred),
             ("seconds", f"{summary.seconds:.2f}"),
         ],
         "ingest summary",
@@ -165,6 +230,7 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")
             ("chunks", data["chunks"]),
             ("generation", data["generation"]),
             ("embedding model", data["embedding_model"]),
+            ("e5 vectors pending", _pending_note(data["primary_pending"])),
         ],
         "knowledge base",
     )
@@ -174,6 +240,12 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")
     _print_table(list(data["by_language"].items()), "by language")
     _print_table(list(data["by_country"].items())[:20], "by country (top 20)")
     _print_table([(f"SDG {k}", v) for k, v in data["by_sdg"].items()], "by SDG")
+
+
+def _pending_note(pending: int) -> str:
+    if not pending:
+        return "0"
+    return f"{pending} (searched by the fast encoder alone until they are computed: `galaxy backfill` or a server)"
 
 
 def _services():

@@ -25,6 +25,7 @@ def _counts(services: Services) -> dict[str, int]:
         "documents": len(services.kb.catalogue_now()),
         "chunks": store.count_chunks(),
         "generation": store.generation(),
+        "primary_pending": store.primary_pending(),
     }
 
 
@@ -40,4 +41,5 @@ async def readyz(services: ServicesDep) -> JSONResponse | dict[str, Any]:
     except Exception as exc:  # whatever the store raises, the answer is "not yet"
         log.warning("not ready: %s", exc)
         return unavailable("The knowledge base is not reachable yet.")
-    return {"status": "ready", **counts}
+    search = "fast encoder only" if services.retriever.snapshot.fast else "both encoders"
+    return {"status": "ready", **counts, "search": search}

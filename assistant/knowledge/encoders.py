@@ -301,6 +301,12 @@ class CachedEncoder:
         # tokens is the smallest), so a long question costs the encoder no more than a paragraph.
         return self.encoder.embed([query[:QUERY_WINDOW_CHARS]], True)[0]
 
+    def cached_only(self, texts: list[str]) -> list[list[float] | None]:
+        """Each passage's vector when the cache holds it, else None; embeds nothing."""
+        keys = [EmbeddingCache.key(self.model_name, t) for t in texts]
+        found = self.cache.get_many(keys)
+        return [found.get(k) for k in keys]
+
     def get_text_embedding_batch(self, texts: list[str], **_: Any) -> list[list[float]]:
         keys = [EmbeddingCache.key(self.model_name, t) for t in texts]
         found = self.cache.get_many(keys)

@@ -26,6 +26,7 @@ from llama_index.core.schema import BaseNode, MetadataMode, TransformComponent
 from pydantic import PrivateAttr
 
 from assistant.errors import NotFound
+from assistant.knowledge.backfill import placeholder_vector
 from assistant.knowledge.chunking import StructuredSplitter
 from assistant.knowledge.documents import NON_EMBEDDED_KEYS, KnowledgeDocument
 from assistant.knowledge.encoders import second_passage
@@ -52,6 +53,8 @@ class IngestSummary:
     pruned: int = 0
     chunks: int = 0
     recovered: int = 0
+    #: chunks stored with the fast encoder's vectors only, their primary vectors left to the backfill
+    deferred: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -69,6 +72,7 @@ class IngestSummary:
             "pruned": self.pruned,
             "chunks": self.chunks,
             "recovered": self.recovered,
+            "deferred": self.deferred,
             "seconds": round(self.seconds, 3),
             "failures": [{"path": p, "reason": r} for p, r in self.failures],
         }
@@ -118,12 +122,19 @@ class _Presplit(TransformComponent):
         return out
 
 
+#: `hold_back({chunk id: {"text": ..., "doc": ...}})`: given the chunks whose primary vectors are deferred (the text
+#: to embed, the document), before they are stored.
+DeferredSink = Callable[[dict[str, dict[str, str]]], None]
+
+
 class _EmbedInSteps(TransformComponent):
-    """The embedding step, one model batch at a time, reporting each to `report`."""
+    """The embedding step, one model batch at a time, reporting each to `report`. With `hold_back` set, chunks get
+    a placeholder instead of the primary model's vector, and their texts go to `hold_back` for the backfill."""
 
     _model: Any = PrivateAttr()
     _second: Any = PrivateAttr(default=None)
     report: Any = None
+    hold_back: Any = None
 
     def __init__(self, model, second=None, **kwargs):
         super().__init__(**kwargs)
@@ -135,13 +146,30 @@ class _EmbedInSteps(TransformComponent):
         step = max(1, int(getattr(self._model, "embed_batch_size", 32)))
         for start in range(0, len(nodes), step):
             batch = nodes[start : start + step]
-            self._model(batch)
+            if self.hold_back is None:
+                self._model(batch)
+            else:
+                self._defer(batch, self.hold_back)
             if self._second is not None:  # into its cache, so that the next search snapshot finds them there
                 texts = [second_passage(n.metadata.get("title", ""), n.get_content(MetadataMode.NONE)) for n in batch]
                 self._second.get_text_embedding_batch(texts)
             if self.report:
                 self.report(len(batch))
         return nodes
+
+    def _defer(self, batch: list[BaseNode], hold_back: DeferredSink) -> None:
+        """Vectors the cache already holds (a rebuild, an edit of a few chunks) are used at once; the other chunks
+        get a placeholder, and the text the primary model would embed goes to the backfill (the same vector)."""
+        texts = [node.get_content(metadata_mode=MetadataMode.EMBED) for node in batch]
+        cached = self._model.cached.cached_only(texts)
+        held: dict[str, dict[str, str]] = {}
+        for node, text, vector in zip(batch, texts, cached, strict=True):
+            if vector is None:
+                held[node.node_id] = {"text": text, "doc": node.ref_doc_id or ""}
+                vector = placeholder_vector(node.node_id, self._model.dim)
+            node.embedding = vector
+        if held:
+            hold_back(held)
 
 
 class _Progress:
@@ -200,11 +228,23 @@ def _within(source: str, scopes: list[Path]) -> bool:
 
 
 class Ingestor:
-    def __init__(self, store: KnowledgeStore, embed_model, chunk: ChunkSettings, *, second_model=None):
+    def __init__(
+        self,
+        store: KnowledgeStore,
+        embed_model,
+        chunk: ChunkSettings,
+        *,
+        second_model=None,
+        defer_from: int | None = None,
+    ):
         """`second_model`: the second encoder whose ranking joins the search's fusion; each new chunk is embedded
-        by it too (into its cache), so that a server's next snapshot does not pay for it."""
+        by it too (into its cache), so that a server's next snapshot does not pay for it. `defer_from`: a run
+        with at least this many chunks to write stores them with the second encoder's vectors only, searchable at
+        once, and leaves the primary model's to `assistant.knowledge.backfill` (None: never; needs
+        `second_model`)."""
         self.store = store
         self.embed_model = embed_model
+        self.defer_from = defer_from if second_model is not None else None
         self._presplit = _Presplit(build_splitter(chunk))
         self._embed = _EmbedInSteps(embed_model, second_model)
         # The two steps hold one run's chunks and progress: runs in one process (approvals from two API workers)
@@ -329,6 +369,8 @@ class Ingestor:
         counts = self._presplit.split([ld for _, ld in work])
         progress = _Progress(sum(counts), len(work), show, on_progress)
         self._embed.report = progress.advance
+        if self.defer_from is not None and sum(counts) >= self.defer_from:
+            self._embed.hold_back = lambda entries: self._hold_back(entries, summary)
         try:
             for start in range(0, len(work), BATCH_DOCUMENTS):
                 batch = work[start : start + BATCH_DOCUMENTS]
@@ -339,8 +381,16 @@ class Ingestor:
                     progress.bar.set_postfix_str(f"{done}/{len(work)} documents")
         finally:
             self._embed.report = None
+            self._embed.hold_back = None
             self._presplit.split([])
             progress.close()
+
+    def _hold_back(self, entries: dict[str, dict[str, str]], summary: IngestSummary) -> None:
+        """List chunks for the backfill before Chroma stores their placeholders: a search snapshot that reads a
+        placeholder always finds the list non-empty (and ranks by the fast encoder). An entry whose chunk is never
+        stored (a run killed first) is dropped by the backfill, once its document has left the journal."""
+        self.store.kv.put_all(list(entries.items()), KnowledgeStore.PRIMARY_PENDING)
+        summary.deferred += len(entries)
 
     def _ingest_batch(self, batch: list[tuple[KnowledgeDocument, Document]]) -> int:
         kv = self.store.kv

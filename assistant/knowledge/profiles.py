@@ -114,7 +114,26 @@ PROFILES: dict[str, ModelProfile] = {
 }
 DEFAULT_PROFILE = "multilingual-e5-small-q4"
 
+#: The fast window: while a fast first ingest's e5 vectors are computed, USE ranks alone, over the passages it
+#: embeds as the second encoder (title and chunk start), not over the chunk texts of the `use-multilingual` mode,
+#: whose thresholds refused 14.8 % of the development set's answerable questions there (held out 24.2 %).
+#: bench/fast_window_calibration.py (bench/results/fast-window.json) chose these by USE's procedure: at least the
+#: default engine's development refusal rate of unanswerable questions by e5's bars (0.80), then the fewest false
+#: refusals: 85 % refused with 3.4 % false refusals; held out, not tuned on, 66.7 % with 15.2 %. The out-of-scope
+#: bar is USE's cosine to the examples, the same as with both encoders.
+FAST_WINDOW_PROFILES: dict[str, ModelProfile] = {
+    "use-multilingual-v3": ModelProfile(
+        RelevanceThresholds(dense=0.35, dense_with_words=0.30, coverage=0.3, out_of_scope_example=0.45),
+        PROFILES["use-multilingual-v3"].partners,
+    ),
+}
+
 
 def profile_for(model_name: str | None) -> ModelProfile:
     """The calibration of `model_name`, the default model's for an unknown one."""
     return PROFILES.get(model_name or DEFAULT_PROFILE, PROFILES[DEFAULT_PROFILE])
+
+
+def fast_window_profile(model_name: str) -> ModelProfile:
+    """The calibration of `model_name` ranking alone while the primary model's vectors are computed."""
+    return FAST_WINDOW_PROFILES.get(model_name) or profile_for(model_name)

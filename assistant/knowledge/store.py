@@ -16,7 +16,7 @@ from llama_index.core.storage.docstore.keyval_docstore import KVDocumentStore
 from llama_index.core.storage.kvstore.types import DEFAULT_COLLECTION, BaseKVStore
 from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from llama_index.vector_stores.chroma import ChromaVectorStore
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from assistant.errors import DataDirError, GalaxyError, IndexModelMismatch, StoreUnavailable
 from assistant.schema import kv as kv_table
@@ -86,6 +86,35 @@ class DatabaseKVStore(BaseKVStore):
             n = int(json.loads(value)["n"]) + 1
             conn.execute(update(kv_table).where(*where).values(value=json.dumps({"n": n})))
         return n
+
+    def count(self, collection: str) -> int:
+        with self.database.read() as conn:
+            return int(
+                conn.execute(
+                    select(func.count()).select_from(kv_table).where(kv_table.c.collection == collection)
+                ).scalar_one()
+            )
+
+    def keys(self, collection: str, limit: int, after: str = "") -> list[str]:
+        """Up to `limit` keys of the collection greater than `after`, in key order."""
+        where = (kv_table.c.collection == collection, kv_table.c.key > after)
+        with self.database.read() as conn:
+            rows = conn.execute(select(kv_table.c.key).where(*where).order_by(kv_table.c.key).limit(limit)).all()
+        return [row[0] for row in rows]
+
+    def get_many(self, keys: list[str], collection: str) -> dict[str, dict]:
+        with self.database.read() as conn:
+            rows = conn.execute(
+                select(kv_table.c.key, kv_table.c.value).where(
+                    kv_table.c.collection == collection, kv_table.c.key.in_(keys)
+                )
+            ).all()
+        return {k: json.loads(v) for k, v in rows}
+
+    def delete_many(self, keys: list[str], collection: str) -> None:
+        """Remove these keys in one transaction."""
+        with self.database.write() as conn:
+            conn.execute(delete(kv_table).where(kv_table.c.collection == collection, kv_table.c.key.in_(keys)))
 
     def delete(self, key: str, collection: str = DEFAULT_COLLECTION) -> bool:
         with self.database.write() as conn:
@@ -207,11 +236,17 @@ class KnowledgeStore:
     PENDING = "galaxy/pending"
     MANIFEST = "galaxy/manifest"
     GENERATION = "galaxy/generation"
+    #: Chunks stored with a placeholder vector, their primary (e5) vector still to compute (`backfill`).
+    PRIMARY_PENDING = "galaxy/primary-pending"
     server_mode: bool = False
     settings: Settings | None = None
 
     def count_chunks(self) -> int:
         return int(self.collection.count())
+
+    def primary_pending(self) -> int:
+        """How many chunks still wait for their primary vector (searches use the fast encoder alone meanwhile)."""
+        return self.kv.count(self.PRIMARY_PENDING)
 
     # -- generation marker -----------------------------------------------------------------------------------
     # A counter bumped on every change of the index, where every process sees it: running servers poll it

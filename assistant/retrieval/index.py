@@ -54,6 +54,11 @@ class Snapshot:
     bm25: Any | None
     #: one unit-length embedding per chunk by the second encoder (`second_opinion`), or empty: not fused
     second_matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    #: True while chunks wait for their primary vectors (`assistant.knowledge.backfill`): `matrix` then holds the
+    #: fast (second) encoder's vectors, and the search ranks and judges by that encoder alone
+    fast: bool = False
+    #: how many chunks waited for their primary vectors when the snapshot was taken
+    primary_pending: int = 0
 
     def query_stems(self, query: str, language: str) -> list[str]:
         """The query's stems in its own language and in every language of the knowledge base, once each."""
@@ -61,15 +66,22 @@ class Snapshot:
         return list(dict.fromkeys(multilingual_stems(query, languages)))
 
 
-def build_snapshot(kb, second: TextEmbedder | None = None) -> Snapshot:
+def build_snapshot(kb, second: TextEmbedder | None = None, fast: TextEmbedder | None = None) -> Snapshot:
     """Read the knowledge base's documents and the store's chunks and vectors into a new snapshot; with
-    `second`, also each chunk's vector by that model (through its cache: only new chunks are embedded)."""
+    `second`, also each chunk's vector by that model (through its cache: only new chunks are embedded). While
+    chunks wait for their primary vectors, a snapshot with `fast` (the second encoder) ranks by it alone."""
     documents = kb.documents()
     try:
         data = kb.store.collection.get(include=["documents", "metadatas", "embeddings"])
+        # Read after the chunks: an ingest lists a chunk as pending before it stores its placeholder.
+        pending = kb.store.primary_pending()
     except Exception as exc:
         raise StoreUnavailable(str(exc)) from exc
     chunks, rows = _known_chunks(data, documents)
+    if pending and fast is not None:
+        matrix, second_matrix = _second_matrix(fast, chunks, documents), _second_matrix(None, chunks, documents)
+    else:
+        matrix, second_matrix = _unit_rows(data.get("embeddings"), rows), _second_matrix(second, chunks, documents)
     doc_ordinal = {doc_id: i for i, doc_id in enumerate(documents)}
     language_group, language_group_sizes = _language_groups([documents[c.doc_id].language for c in chunks])
     doc_stems = {
@@ -80,7 +92,7 @@ def build_snapshot(kb, second: TextEmbedder | None = None) -> Snapshot:
         documents=documents,
         chunks=chunks,
         chunk_index={c.id: i for i, c in enumerate(chunks)},
-        matrix=_unit_rows(data.get("embeddings"), rows),
+        matrix=matrix,
         doc_ordinal=doc_ordinal,
         chunk_doc=np.array([doc_ordinal[c.doc_id] for c in chunks], dtype=np.int64),
         language_group=language_group,
@@ -90,7 +102,9 @@ def build_snapshot(kb, second: TextEmbedder | None = None) -> Snapshot:
         doc_stems=doc_stems,
         vocabulary=set().union(*doc_stems.values()) if doc_stems else set(),
         bm25=_bm25_index(chunks, documents),
-        second_matrix=_second_matrix(second, chunks, documents),
+        second_matrix=second_matrix,
+        fast=bool(pending and fast is not None),
+        primary_pending=pending,
     )
 
 

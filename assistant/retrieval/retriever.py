@@ -20,7 +20,7 @@ import numpy as np
 
 from assistant.errors import InvalidInput
 from assistant.knowledge.documents import KnowledgeDocument
-from assistant.knowledge.profiles import ModelProfile, profile_for
+from assistant.knowledge.profiles import ModelProfile, fast_window_profile, profile_for
 from assistant.retrieval import candidates, places
 from assistant.retrieval import query as understanding
 from assistant.retrieval.filters import Filters, allowed_documents
@@ -99,7 +99,9 @@ class Retriever:
         self._lock = threading.RLock()
         self._refresh_lock = threading.Lock()
         self._query_cache: OrderedDict[str, list[float]] = OrderedDict()
-        self.profile: ModelProfile = profile_for(getattr(kb.embed_model, "model_name", None))
+        self._primary_profile: ModelProfile = profile_for(getattr(kb.embed_model, "model_name", None))
+        #: Chunks wait for their primary vectors (`Snapshot.fast`): rank them by the second encoder alone.
+        self.fast_first = second_opinion is not None
         #: Topic first, the named place as a preference (`places`); off: the named place boosted above everything.
         self.place_preference = True
         if snapshot is None:
@@ -115,8 +117,9 @@ class Retriever:
         with self._refresh_lock:
             self.kb.invalidate()
             fused = self.second_opinion.model if self.second_opinion is not None and self.second_weight else None
+            fast = self.second_opinion.model if self.second_opinion is not None and self.fast_first else None
             key = self.saved.key() if self.saved is not None else None
-            snapshot = build_snapshot(self.kb, fused)
+            snapshot = build_snapshot(self.kb, fused, fast)
             with self._lock:
                 self._snapshot = snapshot
             if self.saved is not None and key is not None:
@@ -126,6 +129,16 @@ class Retriever:
     def snapshot(self) -> Snapshot:
         with self._lock:
             return self._snapshot
+
+    @property
+    def profile(self) -> ModelProfile:
+        """The calibration of the encoder that ranks the current snapshot."""
+        return self._profile_of(self.snapshot)
+
+    def _profile_of(self, snap: Snapshot) -> ModelProfile:
+        if snap.fast and self.second_opinion is not None:
+            return fast_window_profile(self.second_opinion.model.model_name)
+        return self._primary_profile
 
     @property
     def documents(self) -> dict[str, KnowledgeDocument]:
@@ -161,7 +174,12 @@ class Retriever:
         return understanding.understand(question, condensed, language)
 
     def embed_query(self, text: str) -> list[float]:
+        """The question by the primary model (saved needs, the citation check: outside the snapshot's vectors)."""
         return self._cached_query(self._query_cache, self.kb.embed_model, text)
+
+    def _embed_dense(self, snap: Snapshot, text: str) -> list[float]:
+        """The question in the space of `snap.matrix`."""
+        return self._embed_with_second(text) if snap.fast else self.embed_query(text)
 
     def embed_second(self, text: str) -> list[float] | None:
         """The question by the second encoder, when its ranking joins the fusion."""
@@ -221,10 +239,11 @@ class Retriever:
         preference, searched = self._place_preference(query, named)
         query_stems = snap.query_stems(searched, analysis.language)
         nearby = preference.neighbours if preference else frozenset()
-        vector = self.embed_query(searched)
+        vector = self._embed_dense(snap, searched)
         second = self.embed_second(searched) if snap.second_matrix.size else None
         found = candidates.gather(snap, vector, query_stems, allowed, named, analysis.sdgs, nearby, second)
-        fused = fuse(snap.chunk_index, found, self.dense_weight, self.lexical_weight, self.second_weight)
+        second_weight = self.second_weight if snap.second_matrix.size else 0.0
+        fused = fuse(snap.chunk_index, found, self.dense_weight, self.lexical_weight, second_weight)
         boosted_places = set() if preference else found.place_docs
         boosts = Boosts.for_query(query, analysis, boosted_places, bool(named), use_query_understanding)
         ranked = rank_documents(best_per_document(fused.scores, snap.chunks), snap.documents, boosts)
@@ -250,7 +269,7 @@ class Retriever:
         self, snap: Snapshot, question: str, found: candidates.Candidates, doc_of: dict[str, str]
     ) -> list[candidates.DenseHit]:
         """The candidates' chunks scored against the question as asked, with its place."""
-        return candidates.dense_scored(snap, self.embed_query(question), set(doc_of.values()), len(found.dense))
+        return candidates.dense_scored(snap, self._embed_dense(snap, question), set(doc_of.values()), len(found.dense))
 
     def _place_preference(self, query: str, named: set[str]) -> tuple[places.PlacePreference | None, str]:
         """The place preference and the text to search: a question naming a place and a topic searches the topic,
@@ -287,7 +306,7 @@ class Retriever:
         # The best match for the question as asked, when it is the place's own, is on the topic whatever the topic
         # alone says (a Spanish record on "fog catchers in Peru" is met through "Peru").
         vouched |= {d for d, v in asked_share.items() if v >= 1.0}
-        profile = self.profile
+        profile = self._profile_of(snap)
         bars = places.OnTopicBars(
             profile.on_topic, profile.on_topic_here_specific if preference.specific else profile.on_topic_here
         )
@@ -296,10 +315,12 @@ class Retriever:
     def is_relevant(self, result: SearchResult) -> bool:
         """Whether the result shows the knowledge base holds something on the question, by this embedding
         model's thresholds (a question about anything else is refused, not answered from the closest passages)."""
-        docs_in_language = self.snapshot.language_counts.get(result.analysis.language, 0)
+        snap = self.snapshot
+        docs_in_language = snap.language_counts.get(result.analysis.language, 0)
         opinion = self.second_opinion
-        if opinion is None:
-            return is_relevant(result, self.profile.relevance, docs_in_language)
+        if opinion is None or snap.fast:  # fast: the second encoder ranked, its own thresholds judge
+            return is_relevant(result, self._profile_of(snap).relevance, docs_in_language)
+        relevance = self._profile_of(snap).relevance
 
         def ask() -> float:
             return opinion.similarity(
@@ -307,10 +328,10 @@ class Retriever:
                 result.hits,
                 self._embed_with_second,
                 result.analysis.language,
-                self.profile.relevance.cross_lingual_lift,
+                relevance.cross_lingual_lift,
             )
 
-        return is_relevant(result, self.profile.relevance, docs_in_language, ask)
+        return is_relevant(result, relevance, docs_in_language, ask)
 
     def passed_narrowly(self, result: SearchResult) -> bool:
         """Whether `is_relevant` let the result through only just, by the second opinion (within the profile's

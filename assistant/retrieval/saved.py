@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Bumped whenever `Snapshot` changes shape: an older file is then rebuilt rather than misread.
-FORMAT = 1
+FORMAT = 2
 
 
 class SavedSnapshot:

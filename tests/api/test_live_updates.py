@@ -111,3 +111,52 @@ def test_server_sees_ingest_delete_and_approval_within_seconds(tmp_path, small_c
         proc.terminate()
         proc.wait(timeout=30)
     assert asked > 0 and not failures, failures[:3]
+
+
+@pytest.mark.slow
+def test_a_server_computes_the_e5_vectors_a_fast_ingest_left_and_says_so(tmp_path, small_corpus, monkeypatch):
+    import json
+
+    monkeypatch.setenv("GALAXY_EMBEDDING__FAST_FIRST_CHUNKS", "1")
+    data = tmp_path / "data"
+    ingested = galaxy(data, "ingest", str(small_corpus), "--no-backfill", "--json")
+    assert ingested.returncode == 0, ingested.stderr
+    deferred = json.loads(ingested.stdout)["deferred"]
+    assert deferred > 0
+    assert json.loads(galaxy(data, "stats", "--json").stdout)["primary_pending"] == deferred
+    port = free_port()
+    proc = start_server(data, port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        assert "sol-ken-water-kiosks" in search_ids(url, "solar drinking water kiosks")
+
+        def searched_by_both() -> bool:
+            ready = httpx.get(f"{url}/readyz").json()
+            return ready["primary_pending"] == 0 and ready["search"] == "both encoders"
+
+        assert within(120, searched_by_both)
+        assert "sol-ken-water-kiosks" in search_ids(url, "solar drinking water kiosks")
+        assert "no chunk is waiting" in galaxy(data, "backfill").stdout
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_readiness_says_when_search_waits_for_e5_vectors(tmp_path, small_corpus):
+    from assistant.container import build_services
+    from assistant.settings import load_settings
+    from tests.api.conftest import serve
+
+    services = build_services(load_settings(data_dir=tmp_path / "data", embedding={"fast_first_chunks": 1}))
+    try:
+        services.kb.ingestor.ingest([small_corpus], progress=False)
+        services.refresh()
+        with serve(services) as server:
+            fast = httpx.get(f"{server.url}/readyz").json()
+            services.kb.backfill().run()
+            services.refresh()
+            both = httpx.get(f"{server.url}/readyz").json()
+        assert fast["search"] == "fast encoder only" and fast["primary_pending"] == fast["chunks"] > 0
+        assert both["search"] == "both encoders" and both["primary_pending"] == 0
+    finally:
+        services.close()
