@@ -21,6 +21,8 @@ from assistant.text.textproc import multilingual_stems, stems
 if TYPE_CHECKING:
     from assistant.knowledge.encoders import TextEmbedder
 
+log = logging.getLogger(__name__)
+
 #: Below this many chunks a language's mean similarity is too noisy to centre on; such chunks use the mean of all.
 MIN_CHUNKS_FOR_LANGUAGE_MEAN = 20
 
@@ -81,6 +83,8 @@ def build_snapshot(kb, second: TextEmbedder | None = None, fast: TextEmbedder | 
     if pending and fast is not None:
         matrix, second_matrix = _second_matrix(fast, chunks, documents), _second_matrix(None, chunks, documents)
     else:
+        if pending:  # the fast encoder was turned off since: placeholders score near 0, so only words find them
+            log.warning("%d chunks wait for their e5 vectors and no fast encoder is on: BM25 alone finds them", pending)
         matrix, second_matrix = _unit_rows(data.get("embeddings"), rows), _second_matrix(second, chunks, documents)
     doc_ordinal = {doc_id: i for i, doc_id in enumerate(documents)}
     language_group, language_group_sizes = _language_groups([documents[c.doc_id].language for c in chunks])

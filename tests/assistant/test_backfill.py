@@ -198,3 +198,13 @@ def test_a_chunk_listed_by_an_ingest_under_way_waits_for_it_instead_of_being_dro
     kv.delete("doc-x", collection=KnowledgeStore.PENDING)  # that run was killed and recovered: no such chunk
     gone = kb.backfill().run()
     assert (gone.embedded, gone.dropped, gone.remaining) == (0, 1, 0)
+
+
+def test_pending_chunks_without_the_fast_encoder_are_still_found_by_their_words(tmp_path, small_corpus, caplog):
+    data = tmp_path / "data"
+    build_knowledge_base(fast_settings(data)).ingestor.ingest([small_corpus], progress=False)
+    kb = build_knowledge_base(load_settings(data_dir=data, embedding={"second_opinion": False}))
+    retriever = build_retriever(kb)
+    assert not retriever.snapshot.fast and retriever.snapshot.primary_pending > 0
+    assert "wait for their e5 vectors" in caplog.text
+    assert retriever.search("fish-smoking ovens Joal", k=1).hits[0].doc.id == "sol-sen-fish-ovens"
