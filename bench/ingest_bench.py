@@ -45,6 +45,10 @@ def _documents():
     return load_acclabs(CSV)
 
 
+def _searched_by(retriever) -> str:
+    return "fast encoder only" if retriever.snapshot.fast else "both encoders"
+
+
 def run_ours(data_dir: str, fast_first: bool = True, search: bool = True) -> dict:
     """Ingest, then search once (the knowledge base is searchable); then, after a fast first ingest, the e5
     backfill as `galaxy ingest` runs it (foreground, every core), and a search over both encoders. `search`
@@ -66,7 +70,7 @@ def run_ours(data_dir: str, fast_first: bool = True, search: bool = True) -> dic
         "records": records,
         "chunks": chunks,
         "seconds": searchable,
-        "searched_by": "fast encoder only" if retriever.snapshot.fast else "both encoders",
+        "searched_by": _searched_by(retriever),
         "deferred": summary.deferred,
         "embedded": kb.embed_model.misses,
     }
@@ -76,7 +80,7 @@ def run_ours(data_dir: str, fast_first: bool = True, search: bool = True) -> dic
         retriever.search("solar water pumps for farmers", k=5)
         result["backfill_seconds"] = backfill.seconds
         result["both_encoders_after_s"] = time.perf_counter() - started
-        result["searched_by_after"] = "fast encoder only" if retriever.snapshot.fast else "both encoders"
+        result["searched_by_after"] = _searched_by(retriever)
     result["peak_mb"] = _peak_mb()
     return result
 

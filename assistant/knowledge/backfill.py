@@ -23,7 +23,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -67,13 +67,7 @@ class BackfillSummary:
     seconds: float = 0.0
 
     def as_dict(self) -> dict:
-        return {
-            "embedded": self.embedded,
-            "dropped": self.dropped,
-            "remaining": self.remaining,
-            "ran": self.ran,
-            "seconds": round(self.seconds, 3),
-        }
+        return {**asdict(self), "seconds": round(self.seconds, 3)}
 
 
 class PrimaryBackfill:
@@ -129,15 +123,15 @@ class PrimaryBackfill:
         kv, collection = self.store.kv, self.store.PRIMARY_PENDING
         total, after = self.pending(), ""
         while not (stop is not None and stop.is_set()):
-            keys = kv.keys(collection, self.step, after=after)
-            if not keys or not self._take_lease():
+            entries = kv.page(collection, self.step, after=after)
+            if not entries or not self._take_lease():
                 return
+            keys = list(entries)
             after = keys[-1]
             in_flight = set(kv.get_all(self.store.PENDING))  # read before Chroma: see the docstring
-            entries = kv.get_many(keys, collection)
             existing = set(self.store.collection.get(ids=keys, include=[])["ids"])
-            ids = [k for k in keys if k in existing and k in entries]
-            waiting = {k for k in keys if k not in existing and entries.get(k, {}).get("doc") in in_flight}
+            ids = [k for k in keys if k in existing]
+            waiting = {k for k in keys if k not in existing and entries[k].get("doc") in in_flight}
             if ids:
                 vectors = self.embed_model.get_text_embedding_batch([entries[k]["text"] for k in ids])
                 self.store.collection.update(ids=ids, embeddings=vectors)

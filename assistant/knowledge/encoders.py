@@ -301,15 +301,18 @@ class CachedEncoder:
         # tokens is the smallest), so a long question costs the encoder no more than a paragraph.
         return self.encoder.embed([query[:QUERY_WINDOW_CHARS]], True)[0]
 
+    def _in_cache(self, texts: list[str]) -> tuple[list[str], dict[str, list[float]]]:
+        """The passages' cache keys, and the vectors the cache holds by key."""
+        keys = [EmbeddingCache.key(self.model_name, t) for t in texts]
+        return keys, self.cache.get_many(keys)
+
     def cached_only(self, texts: list[str]) -> list[list[float] | None]:
         """Each passage's vector when the cache holds it, else None; embeds nothing."""
-        keys = [EmbeddingCache.key(self.model_name, t) for t in texts]
-        found = self.cache.get_many(keys)
+        keys, found = self._in_cache(texts)
         return [found.get(k) for k in keys]
 
     def get_text_embedding_batch(self, texts: list[str], **_: Any) -> list[list[float]]:
-        keys = [EmbeddingCache.key(self.model_name, t) for t in texts]
-        found = self.cache.get_many(keys)
+        keys, found = self._in_cache(texts)
         todo = [i for i, k in enumerate(keys) if k not in found]
         self.hits += len(texts) - len(todo)
         self.misses += len(todo)

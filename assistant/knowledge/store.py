@@ -95,19 +95,12 @@ class DatabaseKVStore(BaseKVStore):
                 ).scalar_one()
             )
 
-    def keys(self, collection: str, limit: int, after: str = "") -> list[str]:
-        """Up to `limit` keys of the collection greater than `after`, in key order."""
+    def page(self, collection: str, limit: int, after: str = "") -> dict[str, dict]:
+        """Up to `limit` entries of the collection whose keys come after `after`, in key order."""
         where = (kv_table.c.collection == collection, kv_table.c.key > after)
         with self.database.read() as conn:
-            rows = conn.execute(select(kv_table.c.key).where(*where).order_by(kv_table.c.key).limit(limit)).all()
-        return [row[0] for row in rows]
-
-    def get_many(self, keys: list[str], collection: str) -> dict[str, dict]:
-        with self.database.read() as conn:
             rows = conn.execute(
-                select(kv_table.c.key, kv_table.c.value).where(
-                    kv_table.c.collection == collection, kv_table.c.key.in_(keys)
-                )
+                select(kv_table.c.key, kv_table.c.value).where(*where).order_by(kv_table.c.key).limit(limit)
             ).all()
         return {k: json.loads(v) for k, v in rows}
 

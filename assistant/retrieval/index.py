@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 MIN_CHUNKS_FOR_LANGUAGE_MEAN = 20
 
 
+def _empty_matrix() -> np.ndarray:
+    return np.zeros((0, 0), dtype=np.float32)
+
+
 @dataclass
 class Chunk:
     id: str
@@ -55,7 +59,7 @@ class Snapshot:
     vocabulary: set[str]
     bm25: Any | None
     #: one unit-length embedding per chunk by the second encoder (`second_opinion`), or empty: not fused
-    second_matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    second_matrix: np.ndarray = field(default_factory=_empty_matrix)
     #: True while chunks wait for their primary vectors (`assistant.knowledge.backfill`): `matrix` then holds the
     #: fast (second) encoder's vectors, and the search ranks and judges by that encoder alone
     fast: bool = False
@@ -80,8 +84,9 @@ def build_snapshot(kb, second: TextEmbedder | None = None, fast: TextEmbedder | 
     except Exception as exc:
         raise StoreUnavailable(str(exc)) from exc
     chunks, rows = _known_chunks(data, documents)
-    if pending and fast is not None:
-        matrix, second_matrix = _second_matrix(fast, chunks, documents), _second_matrix(None, chunks, documents)
+    ranks_fast = bool(pending) and fast is not None
+    if ranks_fast:
+        matrix, second_matrix = _second_matrix(fast, chunks, documents), _empty_matrix()
     else:
         if pending:  # the fast encoder was turned off since: placeholders score near 0, so only words find them
             log.warning("%d chunks wait for their e5 vectors and no fast encoder is on: BM25 alone finds them", pending)
@@ -107,14 +112,14 @@ def build_snapshot(kb, second: TextEmbedder | None = None, fast: TextEmbedder | 
         vocabulary=set().union(*doc_stems.values()) if doc_stems else set(),
         bm25=_bm25_index(chunks, documents),
         second_matrix=second_matrix,
-        fast=bool(pending and fast is not None),
+        fast=ranks_fast,
         primary_pending=pending,
     )
 
 
 def _second_matrix(model: TextEmbedder | None, chunks: list[Chunk], documents: dict) -> np.ndarray:
     if model is None or not chunks:
-        return np.zeros((0, 0), dtype=np.float32)
+        return _empty_matrix()
     texts = [second_passage(documents[c.doc_id].title, c.text) for c in chunks]
     return _unit_rows(model.get_text_embedding_batch(texts), list(range(len(texts))))
 
@@ -134,7 +139,7 @@ def _known_chunks(data: dict, documents: dict[str, KnowledgeDocument]) -> tuple[
 
 def _unit_rows(embeddings, rows: list[int]) -> np.ndarray:
     if not rows or embeddings is None or not len(embeddings):
-        return np.zeros((0, 0), dtype=np.float32)
+        return _empty_matrix()
     matrix = np.asarray(embeddings, dtype=np.float32)[rows]
     matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
     return matrix

@@ -100,8 +100,6 @@ class Retriever:
         self._refresh_lock = threading.Lock()
         self._query_cache: OrderedDict[str, list[float]] = OrderedDict()
         self._primary_profile: ModelProfile = profile_for(getattr(kb.embed_model, "model_name", None))
-        #: Chunks wait for their primary vectors (`Snapshot.fast`): rank them by the second encoder alone.
-        self.fast_first = second_opinion is not None
         #: Topic first, the named place as a preference (`places`); off: the named place boosted above everything.
         self.place_preference = True
         if snapshot is None:
@@ -116,8 +114,9 @@ class Retriever:
         # refreshes themselves are serialised so an older build never replaces a newer one.
         with self._refresh_lock:
             self.kb.invalidate()
-            fused = self.second_opinion.model if self.second_opinion is not None and self.second_weight else None
-            fast = self.second_opinion.model if self.second_opinion is not None and self.fast_first else None
+            # While chunks wait for their primary vectors (`Snapshot.fast`), the second encoder ranks alone.
+            fast = self.second_opinion.model if self.second_opinion is not None else None
+            fused = fast if self.second_weight else None
             key = self.saved.key() if self.saved is not None else None
             snapshot = build_snapshot(self.kb, fused, fast)
             with self._lock:
