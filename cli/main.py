@@ -132,7 +132,10 @@ def ingest(
     else:
         _print_ingest_summary(summary)
     if summary.deferred and not no_backfill:
-        _backfill(kb, quiet=as_json)
+        try:
+            _backfill(kb, quiet=as_json)
+        except GalaxyError as exc:  # searchable already; the vectors wait for `galaxy backfill` or a server
+            _fail(exc)
     if not summary.ok:
         raise typer.Exit(1)
 
